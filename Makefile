@@ -1,0 +1,52 @@
+# policy-themes: `make help` lists every target.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+CODE := $(wildcard pipeline/*.py) pyproject.toml
+STATEMENTS := $(shell find data/statements -type f 2>/dev/null)
+SENTENCES := build/sentences.parquet
+
+.PHONY: help install test lint typecheck check segment report bench clean distclean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_./-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+install: $(STAMP) ## create .venv and install the package with its dev tools
+
+lint: $(STAMP) ## ruff over the code and tests
+	$(VENV)/bin/ruff check pipeline tests scripts
+
+typecheck: $(STAMP) ## mypy over the package
+	$(VENV)/bin/mypy
+
+test: $(STAMP) lint typecheck ## lint, type-check and run the test suite
+	$(VENV)/bin/pytest -q
+
+$(SENTENCES): $(STAMP) $(CODE) $(STATEMENTS)
+	@mkdir -p build
+	$(PY) -m pipeline segment data/statements -o $@ \
+	  --removed build/removed_lines.csv --statements build/statements.csv --errors build/failed.csv
+
+segment: $(SENTENCES) ## clean and split the sample corpus into build/sentences.parquet
+
+report: $(SENTENCES) ## set up, segment the sample corpus and write the report
+	@echo "sentences: $(SENTENCES) (removed lines: build/removed_lines.csv)"
+
+bench: $(STAMP) ## measure segmentation speed and accuracy (writes bench/results.md)
+	$(PY) scripts/bench.py
+
+clean: ## remove build outputs (keeps .venv and models)
+	rm -rf build reports .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+distclean: clean ## also remove the virtual environment
+	rm -rf $(VENV)

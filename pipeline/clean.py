@@ -1,0 +1,398 @@
+"""Cleaning: remove web-page furniture, find speaker turns, rejoin broken lines.
+
+Cleaning never rewrites the text it keeps: it returns content *blocks* as spans of
+the original text, and `normalize` is a one-to-one character map, so every offset
+found later still points into the input. Small, separately testable rules decide
+what a line is; each removal carries its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from .records import Removed, Statement
+
+# ---------------------------------------------------------------- normalization
+
+_NORMALIZE = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}  # full-width digits
+_NORMALIZE.update({c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)})  # A-Z
+_NORMALIZE.update({c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)})  # a-z
+_NORMALIZE.update({0xFF05: ord("%"), 0xFF0E: ord("."), 0x3000: ord(" "), 0x00A0: ord(" "),
+                   0x2002: ord(" "), 0x2003: ord(" "), 0x2009: ord(" "), 0x200B: ord(" "),
+                   0xFEFF: ord(" "), 0x0D: ord(" "), 0x09: ord(" "), 0x0B: ord(" "),
+                   0x0C: ord(" "), 0x85: ord(" "), 0x2028: ord(" "), 0x2029: ord(" "),
+                   0x00: ord(" ")})
+_NORMALIZE_LONE_CR = dict(_NORMALIZE)
+_NORMALIZE_LONE_CR[0x0D] = ord("\n")
+
+
+def normalize(text: str) -> str:
+    """Full-width digits/letters to ASCII, odd spaces to spaces; same length as `text`.
+
+    `\\r` becomes a space (CRLF ends) or, in a file with no `\\n` at all, a line break.
+    """
+    if "\r" in text and "\n" not in text:
+        return text.translate(_NORMALIZE_LONE_CR)
+    return text.translate(_NORMALIZE)
+
+
+_HAN_CHARS = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_WS = re.compile(r"\s+")
+_WS_NEAR_HAN = re.compile(rf"(?<=[{_HAN_CHARS}])\s+|\s+(?=[{_HAN_CHARS}])")
+
+
+def tidy(span: str) -> str:
+    """Sentence text from a normalized span: whitespace collapsed, none beside Chinese."""
+    s = _WS.sub(" ", span).strip()
+    if s and any("\u3000" <= c <= "\u9fff" for c in s):
+        s = _WS_NEAR_HAN.sub("", s)
+    return s
+
+
+# ---------------------------------------------------------------- line rules
+
+_DATE_CORE = (
+    r"(?:\d{4}[-/.年]\s*\d{1,2}[-/.月]\s*\d{1,2}日?|\d{4}年\d{1,2}月"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}"
+    r"|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{4})"
+)
+_TIME = r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+_DATE_LABEL = (
+    r"(?:date|time|published|posted|updated|release(?:d| time)?|发布时间|发表时间|发布日期|时间|日期|更新时间)"
+)
+
+# "Label: value" metadata that web pages print around an article.
+_META_LABELS = (
+    r"edit|editor|edited by|editors?|responsible editors?|chief editor|executive editor|"
+    r"editor[- ]in[- ]charge|proofread(?:er|ing)?|reviewers?|reviewed by|translated by|translator|"
+    r"authors?|written by|writer|photo(?:s|grapher)?|image|picture|source|sources|from|via|"
+    r"published|posted|updated|release time|views|clicks|hits|read|reads|share|share to|"
+    r"tags?|keywords?|column|channel|section|"
+    r"编辑|责任编辑|责编|主编|值班编辑|审核|审校|审签|校对|作者|撰稿|来源|出处|稿源|摄影|图片|"
+    r"图片来源|通讯员|浏览|浏览次数|点击|点击数|阅读|阅读量|分享到|分享|关键词|标签|栏目|"
+    r"发布时间|发表时间|发布日期|更新时间|文章来源|信息来源|字号"
+)
+_META_LINE = re.compile(rf"^\W*(?:{_META_LABELS})\s*[:：]", re.I)
+_CONTACT_LINE = re.compile(
+    r"^\W*(?:contact(?: us| information)?|e-?mail|tel|telephone|phone|fax|hotline|address|"
+    r"submission(?:s| mailbox| email)?|postcode|zip code|"
+    r"投稿邮箱|电子邮箱|邮箱|联系电话|电话|传真|联系方式|联系我们|地址|邮编|热线)\s*[:：]",
+    re.I,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?:\+?\d{1,3}[-\s])?(?:\(?\d{2,4}\)?[-\s]?)\d{3,4}[-\s]?\d{4}")
+_COPYRIGHT = re.compile(
+    r"©|\(c\)\s*\d{4}|copyright\s*(?:©|\(c\)|\d{4}|notice|statement|reserved)|all rights reserved|"
+    r"版权所有|版权声明|特别声明|免责声明|转载请注明|未经\S{0,12}(?:授权|许可)\S{0,12}(?:转载|使用|复制)|"
+    r"^\W*(?:special statement|statement|disclaimer|copyright|声明)\s*[:：]|"
+    r"^\W*for (?:copyright|reprint|infringement)|"
+    r"if (?:there is )?any infringement|reprinted (?:for|from)|does not represent (?:the )?(?:views|position)",
+    re.I,
+)
+_REGISTRATION = re.compile(r"ICP\s*(?:备|证|license)|公网安备|网站标识码|新闻信息服务许可证|增值电信业务", re.I)
+_NAV_WORDS = re.compile(
+    r"return to (?:the )?(?:list|top|home(?:page)?)|back to (?:the )?(?:list|top|home(?:page)?)|"
+    r"print(?: this)?(?: page| article)?|close(?: this)?(?: window| page)?|"
+    r"share(?: to| this| on)?|links?|related (?:news|links|articles|reading|stories)|"
+    r"recommended (?:reading|articles|news)|further reading|read more|more|change it|change|"
+    r"next (?:article|page|story)|previous (?:article|page|story)|prev|next|home(?:page)?|top|"
+    r"font size|large|medium|small|subscribe|scan (?:the )?(?:qr )?code|wechat|weibo|"
+    r"facebook|twitter|linkedin|email this|site ?map|"
+    r"返回列表|返回顶部|返回首页|返回|打印本页|打印|关闭窗口|关闭|分享到|分享|相关链接|相关新闻|相关阅读|"
+    r"推荐阅读|延伸阅读|换一换|上一篇|下一篇|字号|大|中|小|默认|扫一扫|二维码|微信|微博|网站地图|"
+    r"联系我们|首页|收藏|纠错|【|】|\[|\]|\||>|<|/|·|•|:|：",
+    re.I,
+)
+_BYLINE_LINE = re.compile(
+    r"^(?:by|reporters?|correspondents?|本报记者|记者|通讯员|新华社记者|本报通讯员)\s+"
+    r"[\w\u4e00-\u9fff·.\- ]{1,40}$",
+    re.I,
+)
+_NO_TEXT = re.compile(r"^[\W_]*$")
+_END_PUNCT_ONLY = re.compile(r"^[。！？.!?”’」』）)]+$")  # the end of a sentence broken off by a wrap
+_DATE_STAMP = re.compile(rf"^\W*{_DATE_LABEL}?\s*[:：]?\s*{_DATE_CORE}{_TIME}\s*", re.I)
+_DATE_ONLY = re.compile(rf"^\W*{_DATE_LABEL}?\s*[:：]?\s*{_DATE_CORE}{_TIME}\W*$", re.I)
+# A date stamp run into the first sentence: "date 2023-03-05 Caijing Auto News On ...".
+_MEDIA = (
+    r"(?-i:(?:[A-Z][\w&'.-]*\s+){0,4}(?:News|Daily|Times|Post|Net|Network|Online|Weekly|Agency|"
+    r"Herald|Journal|Wire|Observer|Review|Media|Press|TV|Radio)\b)"
+)
+_DATELINE_PREFIX = re.compile(
+    rf"^\W*{_DATE_LABEL}?\s*[:：]?\s*\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}{_TIME}(?![,，、])"
+    rf"\s*(?:[|｜/—_-]\s*)?(?:{_MEDIA})?\s*[:：|—-]*\s*",
+    re.I,
+)
+# "Title --Interview with ..." / "标题——访……" bylines joined to a title line.
+_BYLINE_SUFFIX = re.compile(
+    r"\s*(?:[-—–]{1,2}|——)\s*(?:an?\s+)?(?:exclusive\s+)?(?:interview|conversation|dialogue|talk)s?\s+with\b.*$"
+    r"|\s*——\s*(?:访|专访|对话|记).{0,40}$",
+    re.I,
+)
+
+_TERMINAL = ".!?。！？…"
+_CLOSERS = "\"'”’」』）)》】〕]"
+_LIST_START = re.compile(
+    r"^(?:[•⁃▪●◦‣∙·]|\(?\d{1,2}[.)、．]|\(?[ivxIVX]{1,4}[.)]|\(?[a-zA-Z][.)]\s|[一二三四五六七八九十]+[、.．]"
+    r"|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十\d]+[章节条部分]"
+    r"|(?:first|second|third|fourth|fifth|finally|firstly|secondly|thirdly)\b)",
+    re.I,
+)
+_MD_PREFIX = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+|>\s+)")
+_HEADING_MD = re.compile(r"^#{1,6}\s+")
+
+# Speaker turns: "Reporter:", "Jin Zhuanglong:", "记者：", "李明：".
+_EN_ROLES = (
+    "reporter|journalist|host|moderator|interviewer|question|answer|q|a|spokesperson|spokesman|"
+    "spokeswoman|minister|vice minister|chairman|governor|mayor|director|premier|president|"
+    "official|audience|participant"
+)
+_EN_SPEAKER = re.compile(
+    r"^((?:[A-Z][\w.'’-]*|of|the|and|for|at|on|deputy|vice|(?:" + _EN_ROLES + r"))"
+    r"(?:\s+(?:[A-Z][\w.'’-]*|of|the|and|for|at|on|deputy|vice|general|(?:" + _EN_ROLES + r"))){0,6})"
+    r"\s*[:：]\s+(?=\S)",
+)
+_EN_NOT_SPEAKER = frozenset(
+    """
+    note notes source sources example examples first second third fourth fifth finally
+    background objective objectives goal goals task tasks title theme topic summary abstract
+    conclusion conclusions key points update updates warning important attention result results
+    target targets outcome outcomes highlights data date time location venue agenda article
+    section chapter part annex appendix table figure step steps phase principle principles
+    purpose scope definitions measures requirements main tasks overall requirements key tasks
+    keywords tags links editor related
+    """.split()
+)
+_ZH_ROLES = "记者|主持人|问|答|发言人|新闻发言人|嘉宾|网友|提问|回答"
+_ZH_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
+    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔"
+    "向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌"
+    "毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦"
+    "麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩"
+    "明佘池查麻苑迟邝"
+)
+_ZH_SPEAKER = re.compile(
+    rf"^((?:{_ZH_ROLES})|[{_ZH_SURNAMES}][\u4e00-\u9fff]{{1,2}}|[\u4e00-\u9fff]{{2,10}}(?:发言人|负责人|司长|部长|主任|局长|副部长|副主任|代表|委员))\s*[：:]\s*(?=\S)"
+)
+_ZH_NOT_SPEAKER = frozenset(
+    "一是 二是 三是 目标 任务 主要目标 重点 原则 要求 总体要求 说明 注意 背景 来源 编辑 时间 地点 附件".split()
+)
+
+
+class Line(NamedTuple):
+    """A line of the text: its span and number (1-based)."""
+
+    number: int
+    start: int
+    end: int
+
+
+def lines_of(text: str, start: int = 0) -> list[Line]:
+    """Spans of the lines of `text` from `start`, without their line-break characters."""
+    out: list[Line] = []
+    number = text.count("\n", 0, start) + 1
+    pos = start
+    n = len(text)
+    while pos <= n:
+        nl = text.find("\n", pos)
+        end = n if nl < 0 else nl
+        out.append(Line(number, pos, end))
+        if nl < 0:
+            break
+        pos = nl + 1
+        number += 1
+    return out
+
+
+def _is_nav(line: str) -> bool:
+    """Short lines made only of navigation words ("Return to list", "分享到 微信")."""
+    if len(line) > 60 or any(c in line for c in ".。!！?？"):
+        return False
+    rest = _NAV_WORDS.sub(" ", line)
+    return not re.sub(r"[\s\W_]+", "", rest)
+
+
+def furniture_reason(line: str) -> str | None:
+    """Why a (normalized, stripped) line is page furniture, or None for content."""
+    if not line:
+        return None
+    if _NO_TEXT.match(line) and not _END_PUNCT_ONLY.match(line):
+        return "no text"
+    if _REGISTRATION.search(line):
+        return "site registration"
+    if len(line) <= 400 and _COPYRIGHT.search(line):
+        return "copyright notice"
+    if len(line) <= 200 and _CONTACT_LINE.match(line):
+        return "contact details"
+    if len(line) <= 160 and _EMAIL.search(line) and re.search(
+        r"(?:e-?mail|邮箱|tel|电话|contact|联系|submission|投稿)\s*[:：]", line, re.I
+    ):
+        return "contact details"
+    if len(line) <= 160 and _DATE_ONLY.match(line):
+        return "date line"
+    stamp = _DATE_STAMP.match(line)
+    if stamp and len(line) <= 200 and _META_LINE.match(line[stamp.end() :]):
+        return "page metadata"
+    if len(line) <= 200 and _META_LINE.match(line):
+        return "page metadata"
+    if _is_nav(line):
+        return "navigation"
+    if len(line) <= 60 and _BYLINE_LINE.match(line) and not any(c in line for c in "。.!?"):
+        return "byline"
+    return None
+
+
+def speaker_tag(line: str, lang_hint: str) -> tuple[str, int] | None:
+    """A speaker tag at the start of a turn: (speaker, characters it takes), or None."""
+    m = _EN_SPEAKER.match(line)
+    if m:
+        tag = m.group(1).strip()
+        words = tag.lower().split()
+        if tag.lower() not in _EN_NOT_SPEAKER and words[0] not in _EN_NOT_SPEAKER and len(tag) <= 60:
+            return tag, m.end()
+    m = _ZH_SPEAKER.match(line)
+    if m and m.group(1) not in _ZH_NOT_SPEAKER:
+        return m.group(1), m.end()
+    return None
+
+
+# ---------------------------------------------------------------- blocks
+
+
+@dataclass(slots=True)
+class Block:
+    """A run of content text that no sentence crosses out of (a paragraph, a heading)."""
+
+    start: int
+    end: int
+    speaker: str
+    heading: bool = False
+
+
+@dataclass(slots=True)
+class Cleaned:
+    """The content blocks of one statement and what was removed from it."""
+
+    blocks: list[Block] = field(default_factory=list)
+    removed: list[Removed] = field(default_factory=list)
+
+
+_EN_CONTINUE_WORDS = frozenset(
+    """
+    a an the and or of to in for with by on at from as that which who whose its their our this
+    these those into than including such between under over about per via nor but
+    """.split()
+)
+
+
+def _ends_terminal(s: str) -> bool:
+    s = s.rstrip(_CLOSERS)
+    return bool(s) and s[-1] in _TERMINAL
+
+
+def joins(prev: str, nxt: str, zh: bool, width: int = 0) -> bool:
+    """Whether line `nxt` continues the sentence of line `prev` (a broken line).
+
+    `width` is the statement's usual line length: a Chinese line without end
+    punctuation continues only when it is about that long (wrapped, not a heading).
+    """
+    if _LIST_START.match(nxt) and not prev.rstrip().endswith((",", "，", "、")):
+        return False
+    p = prev.rstrip()
+    if p.endswith((":", "：")):
+        return False
+    if _ends_terminal(p):
+        return True
+    if p.endswith((",", "，", "、", ";", "；", "-", "–", "(", "（", "“", "《")):
+        return True
+    if zh:
+        return len(p) >= max(16, 0.8 * width) and not _LIST_START.match(p)
+    first = nxt.lstrip()[:1]
+    if first.islower():
+        return True
+    last_word = p.rsplit(None, 1)[-1].lower() if p.split() else ""
+    return last_word in _EN_CONTINUE_WORDS
+
+
+def _usual_width(text: str, lines: list[Line]) -> int:
+    """The 90th-percentile length of the non-empty lines: a wrapped line is about this long."""
+    lengths = sorted(len(text[ln.start : ln.end].strip()) for ln in lines)
+    lengths = [n for n in lengths if n]
+    return lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
+
+
+def clean(stmt: Statement, normalized: str | None = None) -> Cleaned:
+    """Split a statement into content blocks, removing furniture and speaker tags."""
+    text = normalized if normalized is not None else normalize(stmt.text)
+    zh = stmt.lang == "zh"
+    out = Cleaned()
+    speaker = stmt.speaker
+    para: list[tuple[int, int, str]] = []  # (start, end, stripped text) of content lines
+
+    def flush() -> None:
+        if not para:
+            return
+        b_start, b_end, prev = para[0]
+        blocks: list[Block] = []
+        for start, end, s in para[1:]:
+            if joins(prev, s, zh, width):
+                b_end = end
+            else:
+                blocks.append(Block(b_start, b_end, speaker, heading=not _ends_terminal(prev)))
+                b_start, b_end = start, end
+            prev = s
+        blocks.append(Block(b_start, b_end, speaker, heading=not _ends_terminal(prev)))
+        out.blocks.extend(blocks)
+        para.clear()
+
+    def remove(line: Line, start: int, end: int, reason: str) -> None:
+        out.removed.append(Removed(stmt.id, line.number, start, end, reason, text[start:end].strip()))
+
+    all_lines = lines_of(text, stmt.body_start)
+    width = _usual_width(text, all_lines)
+    for line in all_lines:
+        raw = text[line.start : line.end]
+        s = raw.strip()
+        if not s:
+            flush()
+            continue
+        start = line.start + (len(raw) - len(raw.lstrip()))
+        end = line.start + len(raw.rstrip())
+        reason = furniture_reason(s)
+        if reason:
+            flush()
+            remove(line, start, end, reason)
+            continue
+        md = _MD_PREFIX.match(s)
+        heading = False
+        if md:
+            heading = bool(_HEADING_MD.match(s))
+            start += md.end()
+            s = s[md.end() :]
+        m = _DATELINE_PREFIX.match(s)
+        if m and m.end() > 0 and re.search(r"\d", m.group()) and m.end() < len(s):
+            remove(line, start, start + m.end(), "dateline")
+            start += m.end()
+            s = s[m.end() :]
+        tag = speaker_tag(s, stmt.lang)
+        if tag:
+            flush()
+            speaker = tag[0]
+            start += tag[1]
+            s = s[tag[1] :]
+        suffix = _BYLINE_SUFFIX.search(s)
+        if suffix and suffix.start() > 0:
+            remove(line, start + suffix.start(), end, "byline")
+            end = start + suffix.start()
+            s = s[: suffix.start()].rstrip()
+            end = start + len(s)
+            heading = True
+        if heading:
+            flush()
+            out.blocks.append(Block(start, end, speaker, heading=True))
+            continue
+        para.append((start, end, s))
+    flush()
+    return out

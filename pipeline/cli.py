@@ -1,0 +1,177 @@
+"""Command line: a thin layer over the stage functions; errors are one line, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from .errors import InputError, PipelineError
+
+_INPUT_HELP = (
+    "statement files (.txt/.md with optional front matter, .csv/.jsonl/.parquet with a "
+    "'text' column), folders (read recursively) or - for stdin"
+)
+_EPILOG = """\
+Input formats:
+  .txt/.md   one statement per file; optional front matter between '---' lines with
+             date, source, title, speaker, lang, id.
+  .csv/.jsonl/.parquet
+             one statement per row; column 'text' required, 'date', 'id', 'source',
+             'title', 'speaker', 'lang' optional.
+Dates come from metadata, else a date at the start of the file name (2023-03-05_x.txt,
+2023_x.txt), else a full date in the first lines of the text, else --date.
+
+Exit codes: 0 done, 2 bad input (nothing written), 1 internal error, 130 interrupted.
+"""
+
+
+def _add_read_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help=_INPUT_HELP)
+    p.add_argument("--date", help="date for statements that state none (YYYY, YYYY-MM, YYYY-MM-DD)")
+    p.add_argument("--source", help="source for statements whose metadata names none")
+    p.add_argument("--lang", choices=["en", "zh"],
+                   help="language of every statement (default: metadata, else detected)")
+    p.add_argument("--format", dest="fmt", choices=["txt", "md", "csv", "jsonl", "parquet"],
+                   help="read every input (and stdin) as this format, whatever its suffix")
+    p.add_argument("--strict", action="store_true",
+                   help="stop at the first statement that cannot be read (default: list it and go on)")
+    p.add_argument("--errors", metavar="FILE", help="write failed statements and why (.csv/.jsonl/.parquet)")
+    p.add_argument("--removed", metavar="FILE",
+                   help="write the lines cleaning removed, with the reason (.csv/.jsonl/.parquet)")
+    p.add_argument("--statements", metavar="FILE",
+                   help="write one row per statement: date and where it came from, sentences, lines removed")
+    p.add_argument("--segmenter", choices=["fast", "nltk"], default="fast",
+                   help="English splitter: fast Punkt rules (default) or NLTK's PunktSentenceTokenizer")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="policy-themes",
+        description=(
+            "Read dated economic-policy statements (English and Chinese), clean web-page "
+            "furniture, split them into sentences, label each with a theme, and report how "
+            "the themes' shares move over time."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    seg = sub.add_parser(
+        "segment",
+        help="clean statements and split them into sentences",
+        description=(
+            "Clean statements and split them into sentences: one row per sentence with "
+            "statement_id, date, source, lang, speaker, sentence_index, start, end (character "
+            "offsets into the decoded input) and sentence."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_read_options(seg)
+    seg.add_argument("-o", "--output", metavar="OUT",
+                     help="sentence table: .csv, .jsonl or .parquet (default: JSON lines on stdout)")
+    seg.add_argument("--excel-safe", action="store_true",
+                     help="in CSV output, prefix cells starting with = + - @ with ' so spreadsheets show them as text")
+    seg.set_defaults(func=cmd_segment)
+    return parser
+
+
+def _progress_wanted(args: argparse.Namespace) -> bool:
+    return not args.quiet and sys.stderr.isatty()
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    if not args.quiet:
+        print(text, file=sys.stderr)
+
+
+def _check_outputs(paths: Sequence[str | None]) -> None:
+    from .writers import check_output_path
+
+    for p in paths:
+        if p:
+            check_output_path(p)
+
+
+def cmd_segment(args: argparse.Namespace) -> int:
+    from .readers import ReadOptions
+    from .workflow import segment_inputs
+    from .writers import write_jsonl_stream, write_table
+
+    _check_outputs([args.output, args.errors, args.removed, args.statements])
+    opts = ReadOptions(date=args.date, source=args.source, lang=args.lang, fmt=args.fmt)
+    if args.date:
+        from .dates import parse_date
+
+        parsed = parse_date(args.date)
+        if parsed is None:
+            raise InputError(f"--date {args.date!r}: unparseable (use YYYY, YYYY-MM or YYYY-MM-DD)")
+        opts = ReadOptions(date=parsed, source=args.source, lang=args.lang, fmt=args.fmt)
+    run = segment_inputs(args.inputs, opts, segmenter=args.segmenter, strict=args.strict,
+                         progress=_progress_wanted(args))
+    if run.n_ok == 0:
+        if len(run.failures) == 1:
+            f = run.failures[0]
+            raise InputError(f"{f.origin}: {f.reason}")
+        if run.failures:
+            f = run.failures[0]
+            raise InputError(
+                f"no statement could be read: {len(run.failures)} failed (first: {f.origin}: {f.reason})"
+            )
+        raise InputError("no content sentences in the input (everything was removed as furniture)")
+    df = run.sentence_frame()
+    if args.output:
+        write_table(df, args.output, excel=args.excel_safe)
+    else:
+        write_jsonl_stream([{str(k): v for k, v in row.items()} for row in df.to_dict("records")])
+    if args.errors:
+        write_table(run.failures_frame(), args.errors)
+    if args.removed:
+        write_table(run.removed_frame(), args.removed, excel=args.excel_safe)
+    if args.statements:
+        write_table(run.statements_frame(), args.statements)
+    _say(args, run.summary())
+    return 0
+
+
+def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    try:
+        return func(args)
+    except PipelineError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader of our stdout went away (e.g. `| head`): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except MemoryError:
+        print("error: out of memory; split the input or use --jobs/streaming options", file=sys.stderr)
+        return 1
+    except Exception as e:  # the last line of defence: one line, and how to see more
+        if os.environ.get("POLICY_THEMES_DEBUG"):
+            raise
+        first = str(e).splitlines()[0] if str(e) else ""
+        print(f"internal error: {type(e).__name__}: {first} (set POLICY_THEMES_DEBUG=1 for details)",
+              file=sys.stderr)
+        return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return _run(args.func, args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

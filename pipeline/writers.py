@@ -1,0 +1,89 @@
+"""Writing tables atomically: a reader sees the complete old file, or the complete new one."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from .config import OUTPUT_SUFFIXES
+from .errors import InputError
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def check_output_path(path: str | Path, suffixes: Sequence[str] = OUTPUT_SUFFIXES) -> Path:
+    """Fail before any work when the output could not be written."""
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder; give a file name")
+    if p.suffix.lower() not in suffixes:
+        raise InputError(f"{p}: unknown output type {p.suffix or '(none)'!r} (use {', '.join(suffixes)})")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"{p}: output folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"{p}: output folder {parent} is not writable")
+    return p
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path`, renamed over it only when the block succeeds."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp_path, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+        raise
+
+
+def excel_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    return out
+
+
+def _write_frame(df: pd.DataFrame, path: Path, fmt: str, excel: bool) -> None:
+    if fmt == ".csv":
+        (excel_safe(df) if excel else df).to_csv(path, index=False, encoding="utf-8")
+    elif fmt == ".jsonl":
+        df.to_json(path, orient="records", lines=True, force_ascii=False)
+    elif fmt == ".parquet":
+        df.to_parquet(path, index=False)
+    else:  # pragma: no cover - check_output_path filters this
+        raise InputError(f"{path}: unknown output type {fmt!r}")
+
+
+def write_table(df: pd.DataFrame, path: str | Path, *, excel: bool = False) -> Path:
+    """Write `df` as CSV, JSONL or Parquet (by suffix), atomically."""
+    p = check_output_path(path)
+    with atomic_path(p) as tmp:
+        _write_frame(df, tmp, p.suffix.lower(), excel)
+    return p
+
+
+def write_jsonl_stream(rows: Sequence[dict[str, Any]], stream: IO[str] | None = None) -> None:
+    """JSON lines to stdout (or `stream`), for piping."""
+    out = stream or sys.stdout
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    out.flush()

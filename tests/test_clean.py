@@ -1,0 +1,216 @@
+"""Cleaning rules as tables: furniture with its reason, and content that must stay."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.clean import furniture_reason, joins, normalize, speaker_tag, tidy
+from pipeline.records import Statement
+from pipeline.segment import segment_statement
+
+NBSP = "\u00a0"
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (f"Edit:Li Hua{NBSP}{NBSP}Responsible editor:Wang Fang", "page metadata"),
+        ("Editor: Zhang Min", "page metadata"),
+        ("Source: Western Economic Herald", "page metadata"),
+        ("Source:www.example-news.cn", "page metadata"),
+        ("来源：人民网", "page metadata"),
+        ("责任编辑：陈立新", "page metadata"),
+        ("编辑：周雨 审核：孙浩", "page metadata"),
+        ("发布时间：2021-04-20 10:30 来源：发展改革动态网", "page metadata"),
+        ("2015年07月21日13:32   来源：人民网－中国共产党新闻网", "page metadata"),
+        ("Share to:", "page metadata"),
+        ("Special statement: articles marked with another source are reprinted to pass on "
+         "more information and do not represent the views of this site.", "copyright notice"),
+        ("For copyright issues, please contact us at the email: news@example.com", "copyright notice"),
+        ("Copyright © 2021 Example News. All rights reserved.", "copyright notice"),
+        ("版权声明：凡本网注明来源的作品，转载请注明出处。", "copyright notice"),
+        ("粤ICP备12345678号 Copyright © 2019 湾区经济网 版权所有", "site registration"),
+        ("京公网安备 11010502000001号", "site registration"),
+        ("Submission mailbox: tougao@example.com Tel: 010-12345678", "contact details"),
+        ("投稿邮箱：news@example.com 联系电话：010-12345678", "contact details"),
+        ("Tel: 010-6851 2345", "contact details"),
+        ("Return to list", "navigation"),
+        ("Recommended Reading Change it", "navigation"),
+        ("Links", "navigation"),
+        ("【字号 大 中 小】 打印本页 关闭窗口", "navigation"),
+        ("返回列表", "navigation"),
+        ("上一篇 | 下一篇", "navigation"),
+        (">", "no text"),
+        ("***", "no text"),
+        ("2023-03-05", "date line"),
+        ("2023年3月5日", "date line"),
+        ("（2013年3月23日）", "date line"),
+        ("March 5, 2023 10:30", "date line"),
+        ("By Li Hua", "byline"),
+        ("本报记者 张三 王五", "byline"),
+    ],
+)
+def test_furniture(line: str, reason: str) -> None:
+    assert furniture_reason(normalize(line).strip()) == reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "We will strengthen copyright protection for software and digital content.",
+        "Her email is Jane.Doe@example.com.",
+        "The second is to expand effective investment.",
+        "Focus on four aspects of work.",
+        "Source of growth: consumption contributed 60 percent of GDP growth in 2019.",
+        "二、扩大有效投资",
+        "（二）扩大有效投资",
+        "加强知识产权保护，严厉打击侵犯版权行为。",
+        "We will link the east and the west.",
+        "More than 200 scholars attended.",
+        "Print media and broadcasting must observe the rules.",
+        "II. Expanding effective investment",
+        "Links between the eastern and western regions will be strengthened.",
+        "2023年3月5日，国务院总理作政府工作报告。",
+        "On March 5, 2023, the Premier delivered the report.",
+    ],
+)
+def test_content_lines_stay(line: str) -> None:
+    assert furniture_reason(normalize(line).strip()) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "speaker"),
+    [
+        ("Reporter: What will the ministry do?", "Reporter"),
+        ("Jin Zhuanglong: We will promote new industrialization.", "Jin Zhuanglong"),
+        ("Vice Minister Li: Thank you.", "Vice Minister Li"),
+        ("NDRC spokesperson Meng Wei: The plan is clear.", "NDRC spokesperson Meng Wei"),
+        ("Q: Is the target realistic?", "Q"),
+        ("记者：请问下一步有何打算？", "记者"),
+        ("李明：谢谢你的提问。", "李明"),
+        ("新闻发言人：我们将继续推进。", "新闻发言人"),
+        ("国家发展改革委新闻发言人：今年投资平稳增长。", "国家发展改革委新闻发言人"),
+        # not speaker tags
+        ("Note: figures are preliminary.", None),
+        ("First: we will stabilize growth.", None),
+        ("The second is: expanding investment.", None),
+        ("Main tasks: stabilize growth and expand demand.", None),
+        ("一是：扩大消费。", None),
+        ("目标：经济增长5%左右。", None),
+        ("We said: growth will recover.", None),
+    ],
+)
+def test_speaker_tag(line: str, speaker: str | None) -> None:
+    tag = speaker_tag(line, "en")
+    assert (tag[0] if tag else None) == speaker
+    if tag:
+        assert not line[tag[1] :].startswith((" ", ":", "："))
+
+
+@pytest.mark.parametrize(
+    ("prev", "nxt", "zh", "width", "expected"),
+    [
+        ("This is a sentence", "cut off in the middle because pdf.", False, 0, True),
+        ("The government will increase investment in", "Beijing and Tianjin.", False, 0, True),
+        ("II. Expanding effective investment", "We will expand investment.", False, 0, False),
+        ("In the next step, we will focus on several tasks:", "First, stabilize growth.", False, 0, False),
+        ("Growth was solid.", "Investment rose.", False, 0, True),
+        ("一、总体要求", "今年经济社会发展的主要预期目标是：", True, 30, False),
+        ("深入实施区域协调发展战略，推动西部大开发形成新格局，推动东北", "振兴取得新突破。", True, 30, True),
+        ("在博鳌亚洲论坛2013年年会上的主旨演讲", "中华人民共和国主席习近平", True, 300, False),
+        ("我们将扩大有效投资，", "加快重大项目建设。", True, 300, True),
+    ],
+)
+def test_joins(prev: str, nxt: str, zh: bool, width: int, expected: bool) -> None:
+    assert joins(prev, nxt, zh, width) is expected
+
+
+def test_normalize_is_one_to_one() -> None:
+    raw = "２０２３年ＧＤＰ增长５％\r\n　Ｂ\u00a0c"
+    norm = normalize(raw)
+    assert len(norm) == len(raw)
+    assert norm == "2023年GDP增长5% \n B c"
+
+
+@pytest.mark.parametrize(
+    ("span", "expected"),
+    [
+        ("We  will\n expand  demand.", "We will expand demand."),
+        ("扩大\n有效投资。", "扩大有效投资。"),
+        ("政 府 工 作 报 告", "政府工作报告"),
+        ("GDP 增长 5%", "GDP增长5%"),
+        ("unchanged text.", "unchanged text."),
+    ],
+)
+def test_tidy(span: str, expected: str) -> None:
+    assert tidy(span) == expected
+
+
+def _sentences(text: str, lang: str = "en") -> list[tuple[str, str]]:
+    stmt = Statement(id="t", text=text, origin="t", date="2023", lang=lang)
+    res = segment_statement(stmt)
+    return [(s.speaker, s.sentence) for s in res.sentences]
+
+
+def test_web_page_statement_keeps_content_only() -> None:
+    text = (
+        "Speeding up the recovery of consumption --Interview with the Vice Minister of Commerce\n"
+        "2023-03-05\n"
+        f"Source: Example Economic Daily   Editor:{NBSP}Li Hua{NBSP}{NBSP}Responsible editor:{NBSP}Wang Fang\n"
+        "date 2023-03-05 Caijing Auto News The ministry will extend the car trade-in subsidy.\n"
+        "Reporter: How will the ministry support car sales?\n"
+        "Vice Minister: We will keep the purchase tax exemption for new-energy vehicles.\n"
+        "We will also improve charging networks in rural areas.\n"
+        "\n"
+        ">\n"
+        "Special statement: this article is reprinted for information only and does not "
+        "represent the views of this site.\n"
+        "For copyright issues, please contact us, email: rights@example.com\n"
+        "Return to list\n"
+        "Recommended Reading Change it\n"
+        "Links\n"
+        "Submission mailbox: tougao@example.com Tel: 010-12345678\n"
+        "粤ICP备12345678号 Copyright © 2023 Example 版权所有\n"
+    )
+    got = _sentences(text)
+    assert got == [
+        ("", "Speeding up the recovery of consumption"),
+        ("", "The ministry will extend the car trade-in subsidy."),
+        ("Reporter", "How will the ministry support car sales?"),
+        ("Vice Minister", "We will keep the purchase tax exemption for new-energy vehicles."),
+        ("Vice Minister", "We will also improve charging networks in rural areas."),
+    ]
+
+
+def test_heading_is_its_own_sentence_and_broken_lines_rejoin() -> None:
+    text = (
+        "II. Expanding effective investment\n"
+        "We will speed up the construction of major projects in energy, water and\n"
+        "transport, and make good use of special bonds.\n"
+        "Third, boosting consumption\n"
+        "Household spending will be supported.\n"
+    )
+    assert [s for _, s in _sentences(text)] == [
+        "II. Expanding effective investment",
+        "We will speed up the construction of major projects in energy, water and transport, "
+        "and make good use of special bonds.",
+        "Third, boosting consumption",
+        "Household spending will be supported.",
+    ]
+
+
+def test_chinese_statement_with_headings_and_wrapped_lines() -> None:
+    text = (
+        "一、总体要求\n"
+        "今年经济社会发展的主要预期目标是：国内生产总值增长５％左右；城镇新增就业一千二百万人以上\n"
+        "。\n"
+        "（二）扩大有效投资\n"
+        "发挥政府投资撬动作用，加快推进“十四五”规划重大工程项目建设，推动西部地区和东北地区\n"
+        "承接产业转移。\n"
+    )
+    assert [s for _, s in _sentences(text, "zh")] == [
+        "一、总体要求",
+        "今年经济社会发展的主要预期目标是：国内生产总值增长5%左右；城镇新增就业一千二百万人以上。",
+        "（二）扩大有效投资",
+        "发挥政府投资撬动作用，加快推进“十四五”规划重大工程项目建设，推动西部地区和东北地区承接产业转移。",
+    ]
