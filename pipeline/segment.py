@@ -49,6 +49,16 @@ _NEXT_TOKEN = re.compile(r"\s+(\S+)")
 _WORD_EDGE = re.compile(r"^[\"'“‘(\[«「『《【]+|[\"'”’)\]»」』》】.,;:!?]+$")
 
 
+def _marker_value(token: str) -> int:
+    """The number of a list marker ("3", "•3", "c" -> 3), or 0 when it is not one."""
+    word = token.lstrip(_BULLETS)
+    if not word.isascii() or not 0 < len(word) <= 2:
+        return 0
+    if word.isdigit():
+        return int(word)
+    return ord(word) - 96 if len(word) == 1 and "a" <= word <= "z" else 0
+
+
 class EnglishSegmenter:
     """Punkt's boundary decisions at candidate positions only."""
 
@@ -85,15 +95,15 @@ class EnglishSegmenter:
                 continue
             start = m.start()
             tok = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1
-            word = text[tok:start].lstrip(_BULLETS)
-            if word and len(word) <= 2 and (word.isdigit() or (len(word) == 1 and "a" <= word <= "z")):
-                marks.append((tok, int(word) if word.isdigit() else ord(word) - 96))
+            value = _marker_value(text[tok:start])
+            if value:
+                marks.append((tok, value))
         i = text.find(") ")
         while i > 0:
             tok = max(text.rfind(" ", 0, i), text.rfind("\n", 0, i)) + 1
-            word = text[tok:i].lstrip(_BULLETS)
-            if word and len(word) <= 2 and (word.isdigit() or (len(word) == 1 and "a" <= word <= "z")):
-                marks.append((tok, int(word) if word.isdigit() else ord(word) - 96))
+            value = _marker_value(text[tok:i])
+            if value:
+                marks.append((tok, value))
             i = text.find(") ", i + 2)
         marks.sort()
         if len(marks) >= 2:
@@ -130,9 +140,9 @@ class EnglishSegmenter:
         tok_start = (ws if ws > nl_pos else nl_pos) + 1
         word = text[tok_start:start]
         if core == ".":
-            if first.isupper() and len(word) > 2 and word.isalpha() and word.islower() and not m.group("c"):
-                if word not in self._abbrev and word not in _FINAL_ABBREV:
-                    return end  # the common case: "... investment. The ..."
+            if (first.isupper() and len(word) > 2 and word.isalpha() and word.islower() and not m.group("c")
+                    and word not in self._abbrev and word not in _FINAL_ABBREV):
+                return end  # the common case: "... investment. The ..."
         elif " " in core:  # spaced ellipsis ". . ." / ". . . ."
             if not first.isupper():
                 return None

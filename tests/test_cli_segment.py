@@ -24,7 +24,7 @@ def test_segment_outputs_every_format(cli, tmp_path: Path) -> None:  # type: ign
         out = tmp_path / f"out.{ext}"
         r = cli("segment", src, "-o", out)
         assert r.code == 0, r.err
-        df = {"csv": pd.read_csv, "jsonl": lambda p: pd.read_json(p, lines=True, convert_dates=False),
+        df = {"csv": pd.read_csv, "jsonl": lambda p: pd.read_json(p, lines=True, dtype=False),
               "parquet": pd.read_parquet}[ext](out)
         assert tuple(df.columns) == SENTENCE_COLUMNS
         assert df["sentence"].tolist() == ["Investment rose.", "Consumption recovered."]
