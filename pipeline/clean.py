@@ -75,6 +75,9 @@ _META_LABELS = (
     r"发布时间|发表时间|发布日期|更新时间|文章来源|信息来源|字号"
 )
 _META_LINE = re.compile(rf"^\W*(?:{_META_LABELS})\s*[:：]", re.I)
+_META_ANY = re.compile(
+    r"(?:source|editor|responsible editor|published|来源|责任编辑|编辑|发布时间|发表时间|作者|审核)\s*[:：]", re.I
+)
 _CONTACT_LINE = re.compile(
     r"^\W*(?:contact(?: us| information)?|e-?mail|tel|telephone|phone|fax|hotline|address|"
     r"submission(?:s| mailbox| email)?|postcode|zip code|"
@@ -237,6 +240,8 @@ def furniture_reason(line: str) -> str | None:
         return "page metadata"
     if len(line) <= 200 and _META_LINE.match(line):
         return "page metadata"
+    if len(line) <= 80 and _META_ANY.search(line) and not _ends_terminal(line) and "。" not in line:
+        return "page metadata"  # "新闻频道 来源：新华社 2016年12月31日": a label mid-line
     if _is_nav(line):
         return "navigation"
     if len(line) <= 60 and _BYLINE_LINE.match(line) and not any(c in line for c in "。.!?"):

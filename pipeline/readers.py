@@ -24,6 +24,7 @@ from .errors import InputError, StatementError
 from .records import Failure, Statement
 
 STDIN = "-"
+_DOC_FILE = re.compile(r"^(?:README|LICENSE|LICENCE|CHANGELOG|MANIFEST)(?:\.\w+)?$", re.I)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -241,8 +242,8 @@ def discover(inputs: Sequence[str], fmt: str | None = None) -> tuple[list[Source
             for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for fname in sorted(filenames):
-                    if fname.startswith("."):
-                        continue
+                    if fname.startswith(".") or _DOC_FILE.match(fname):
+                        continue  # hidden files, and a folder's own README/LICENSE, are not statements
                     f = Path(dirpath) / fname
                     if f.suffix.lower() not in SUPPORTED_SUFFIXES and not fmt:
                         skipped.append(Failure(str(f), f"unsupported file type {f.suffix or '(none)'!r}"))

@@ -120,5 +120,7 @@ def test_stdin_and_unsupported(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no input files"):
         _read([tmp_path])
     (tmp_path / "b.txt").write_text("2020-01-01\nGrowth held up.")
+    (tmp_path / "README.md").write_text("# About this folder\n")
     items = _read([tmp_path])
+    assert [i.id for i in items if isinstance(i, Statement)] == ["b"]
     assert any(isinstance(i, Failure) and "unsupported file type '.pdf'" in i.reason for i in items)
