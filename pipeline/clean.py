@@ -114,6 +114,7 @@ _BYLINE_LINE = re.compile(
     re.I,
 )
 _NO_TEXT = re.compile(r"^[\W_]*$")
+_PAGE_NUMBER = re.compile(r"^(?:[-–—]\s*)?(?:page\s*)?\d{1,3}(?:\s*[-–—])?$|^第\s*\d{1,4}\s*页$|^[A-Za-z]$", re.I)
 _END_PUNCT_ONLY = re.compile(r"^[。！？.!?”’」』）)]+$")  # the end of a sentence broken off by a wrap
 _DATE_STAMP = re.compile(rf"^\W*{_DATE_LABEL}?\s*[:：]?\s*{_DATE_CORE}{_TIME}\s*", re.I)
 _DATE_ONLY = re.compile(rf"^\W*{_DATE_LABEL}?\s*[:：]?\s*{_DATE_CORE}{_TIME}\W*$", re.I)
@@ -223,6 +224,8 @@ def furniture_reason(line: str) -> str | None:
         return None
     if _NO_TEXT.match(line) and not _END_PUNCT_ONLY.match(line):
         return "no text"
+    if _PAGE_NUMBER.match(line):
+        return "page number"
     if _REGISTRATION.search(line):
         return "site registration"
     if len(line) <= 400 and _COPYRIGHT.search(line):

@@ -47,6 +47,10 @@ NBSP = "\u00a0"
         ("（2013年3月23日）", "date line"),
         ("March 5, 2023 10:30", "date line"),
         ("By Li Hua", "byline"),
+        ("15", "page number"),
+        ("- 3 -", "page number"),
+        ("Page 12", "page number"),
+        ("第 3 页", "page number"),
         ("本报记者 张三 王五", "byline"),
     ],
 )
@@ -71,6 +75,8 @@ def test_furniture(line: str, reason: str) -> None:
         "II. Expanding effective investment",
         "Links between the eastern and western regions will be strengthened.",
         "2023年3月5日，国务院总理作政府工作报告。",
+        "2023",
+        "1.",
         "On March 5, 2023, the Premier delivered the report.",
     ],
 )
