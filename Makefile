@@ -9,8 +9,11 @@ STAMP := $(VENV)/.installed-stamp
 CODE := $(wildcard pipeline/*.py) pyproject.toml
 STATEMENTS := $(shell find data/statements -type f 2>/dev/null)
 SENTENCES := build/sentences.parquet
+MODEL := models/theme-classifier/model.joblib
+LABELED := $(wildcard data/labeled/*.csv data/labeled/*.jsonl) data/themes.toml
+TRAIN_CODE := $(addprefix pipeline/,train.py features.py model.py themes.py config.py readers.py)
 
-.PHONY: help install test lint typecheck check segment report bench clean distclean
+.PHONY: help install test lint typecheck check segment train evaluate report bench clean distclean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_./-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -39,14 +42,22 @@ $(SENTENCES): $(STAMP) $(CODE) $(STATEMENTS)
 
 segment: $(SENTENCES) ## clean and split the sample corpus into build/sentences.parquet
 
-report: $(SENTENCES) ## set up, segment the sample corpus and write the report
+$(MODEL): $(STAMP) $(LABELED) $(TRAIN_CODE)
+	$(PY) -m pipeline train
+
+train: $(MODEL) ## train the theme classifier from data/labeled into models/theme-classifier (skipped when up to date)
+
+evaluate: $(MODEL) ## score the model on the real-statement check set (needs ../shared/corpora)
+	$(PY) scripts/realcheck.py
+
+report: $(SENTENCES) $(MODEL) ## set up, train if needed, segment the sample corpus and write the report
 	@echo "sentences: $(SENTENCES) (removed lines: build/removed_lines.csv)"
 
 bench: $(STAMP) ## measure segmentation speed and accuracy (writes bench/results.md)
 	$(PY) scripts/bench.py
 
-clean: ## remove build outputs (keeps .venv and models)
+clean: ## remove build outputs (keeps .venv and the trained model)
 	rm -rf build reports .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
-distclean: clean ## also remove the virtual environment
-	rm -rf $(VENV)
+distclean: clean ## also remove the virtual environment and the trained model
+	rm -rf $(VENV) models/theme-classifier

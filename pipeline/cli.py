@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from .errors import InputError, PipelineError
 
@@ -80,6 +81,37 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("--excel-safe", action="store_true",
                      help="in CSV output, prefix cells starting with = + - @ with ' so spreadsheets show them as text")
     seg.set_defaults(func=cmd_segment)
+
+    tr = sub.add_parser(
+        "train",
+        help="train the theme classifier from labeled sentences",
+        description=(
+            "Train the theme classifier (TF-IDF + logistic regression) from labeled sentences "
+            "(CSV/JSONL with text,label and optional group,lang; default: data/labeled/). "
+            "Hyperparameters are chosen by grouped, stratified cross-validation on macro-F1 and "
+            "scored against a keyword baseline; writes model.joblib, meta.json and MODEL_CARD.md."
+        ),
+    )
+    tr.add_argument("inputs", nargs="*", metavar="INPUT", help="labeled files or folders (default: data/labeled)")
+    tr.add_argument("--out", metavar="DIR", help="model folder (default: models/theme-classifier)")
+    tr.add_argument("--themes", metavar="FILE", help="theme taxonomy (default: data/themes.toml)")
+    tr.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
+    tr.set_defaults(func=cmd_train)
+
+    ev = sub.add_parser(
+        "evaluate",
+        help="score the model on gold sentences (text,label)",
+        description=(
+            "Score a trained model on a gold file: CSV or JSONL with one sentence per row in "
+            "columns text,label (not segmented again). Prints per-theme precision, recall and F1, "
+            "macro-F1, the confusion matrix and the most confident errors."
+        ),
+    )
+    ev.add_argument("gold", nargs="+", metavar="GOLD", help="gold CSV/JSONL files with text,label")
+    ev.add_argument("--model", metavar="DIR", help="model folder (default: models/theme-classifier)")
+    ev.add_argument("--json", metavar="FILE", help="also write the results as JSON ('-' for stdout only)")
+    ev.add_argument("--errors-shown", type=int, default=10, metavar="N", help="most confident errors to list")
+    ev.set_defaults(func=cmd_evaluate)
     return parser
 
 
@@ -141,6 +173,52 @@ def cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from .train import run_training
+
+    meta = run_training([Path(p) for p in args.inputs] or None,
+                        Path(args.out) if args.out else None,
+                        Path(args.themes) if args.themes else None,
+                        progress=_progress_wanted(args))
+    cv, base = meta["cv"]["scores"], meta["baseline"]["scores"]
+    lines = [f"trained {meta['name']} {meta['version']} on {meta['n_sentences']} sentences "
+             f"in {meta['train_seconds']} s; parameters {meta['params']}"]
+    for lang in [*meta["languages"], "all"]:
+        lines.append(f"  {lang}: cross-validated macro-F1 {cv[lang]['macro_f1']:.3f} "
+                     f"(keyword baseline {base[lang]['macro_f1']:.3f})")
+    real = meta.get("real_text_check")
+    if real:
+        lines.append("  real statements: " + ", ".join(f"{k} macro-F1 {v['macro_f1']:.3f} (n={v['n']})"
+                                                       for k, v in real.items()))
+    _say(args, "\n".join(lines))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from .evaluate import evaluate, format_report, read_gold
+    from .model import load_model
+    from .writers import atomic_path
+
+    if args.json and args.json != "-":
+        out = Path(args.json)
+        if out.is_dir() or not out.parent.is_dir():
+            raise InputError(f"{out}: cannot write there (folder missing, or it is a folder)")
+    model = load_model(args.model)
+    gold = read_gold([Path(g) for g in args.gold], model)
+    result = evaluate(model, gold, args.errors_shown)
+    text = json.dumps(result, indent=2, ensure_ascii=False, default=str)
+    if args.json == "-":
+        print(text)
+        return 0
+    print(format_report(result))
+    if args.json:
+        with atomic_path(Path(args.json)) as tmp:
+            tmp.write_text(text + "\n", "utf-8")
+    return 0
+
+
 def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
         return func(args)
@@ -168,9 +246,17 @@ def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) ->
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import warnings
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    return _run(args.func, args)
+    # Warnings (e.g. library versions differ from the model's) are one line, not a stack.
+    shown = warnings.showwarning
+    warnings.showwarning = lambda msg, cat, *a, **k: print(f"warning: {msg}", file=sys.stderr)
+    try:
+        return _run(args.func, args)
+    finally:
+        warnings.showwarning = shown
 
 
 if __name__ == "__main__":  # pragma: no cover

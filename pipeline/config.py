@@ -23,6 +23,12 @@ SEGMENTATION_DIR = DATA_DIR / "segmentation"
 MODELS_DIR = ROOT / "models"
 REPORTS_DIR = ROOT / "reports"
 BUILD_DIR = ROOT / "build"
+THEMES_FILE = DATA_DIR / "themes.toml"
+#: Labels (by file and offsets, no text) for real public statements kept outside the project.
+REALCHECK_DIR = DATA_DIR / "realcheck"
+SHARED_CORPORA = Path(os.environ.get("POLICY_THEMES_CORPORA", ROOT.parent / "shared" / "corpora"))
+MODEL_NAME = "theme-classifier"
+MODEL_DIR = MODELS_DIR / MODEL_NAME
 
 #: Input file kinds the readers understand, by suffix.
 TEXT_SUFFIXES = (".txt", ".md")
@@ -50,3 +56,22 @@ STATEMENT_FIELDS = ("id", "date", "source", "title", "speaker", "lang")
 DATE_SEARCH_LINES = 6
 #: A text is Chinese when at least this share of its letters are Han characters.
 ZH_HAN_SHARE = 0.3
+
+# ---------------------------------------------------------------- training
+#: Seed for every random choice (folds, solver), so the same data gives the same model.
+SEED = 20240305
+CV_FOLDS = 5
+#: The model-selection grid: small on purpose (training must stay under two minutes).
+PARAM_GRID: dict[str, list[object]] = {
+    "clf__C": [8.0, 32.0, 100.0],
+}
+#: Chinese character n-gram ranges tried (English always uses word 1-2-grams).
+CHAR_NGRAM_GRID = [(1, 2), (1, 3)]
+#: Fixed hyperparameters of the pipeline steps.
+TFIDF_PARAMS: dict[str, object] = {"sublinear_tf": True}
+#: Character n-grams inside English words, and the documents they must occur in.
+LATIN_CHAR_NGRAMS = (3, 5)
+LATIN_CHAR_MIN_DF = 2
+CLASSIFIER_PARAMS: dict[str, object] = {"max_iter": 2000, "class_weight": "balanced"}
+#: Each theme needs at least this many labeled sentences to be learned at all.
+MIN_EXAMPLES_PER_THEME = 10

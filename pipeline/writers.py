@@ -39,6 +39,9 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path beside `path`, renamed over it only when the block succeeds."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make outputs private to their writer
     tmp_path = Path(tmp)
     try:
         yield tmp_path

@@ -16,7 +16,9 @@ FOLDERS = ["local_gwr_zh", "raw_encoding_samples", "xi_speeches_zh", "npc_resolu
 # Furniture seen in these texts or typical of them: none may survive as (part of) a sentence.
 FURNITURE = re.compile(r"ICP备|责任编辑|来源：|发布时间|发表时间|Copyright|版权所有|Return to list|分享到：")
 # Line starts that open a heading or list item: a sentence never runs across one.
-HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十\d]+[章节部分])")
+HEADING_START = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十\d]+[章节部分])"
+)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,166 @@
+"""Training and the model artifact: targets, determinism, integrity checks, behaviour."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline import config
+from pipeline.errors import InputError
+from pipeline.model import load_model, sha256_file
+from pipeline.themes import load_taxonomy
+from pipeline.train import build_pipeline, labeled_files, read_labeled, run_training
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The production training run (the same as `make train`), into a temporary folder."""
+    out = tmp_path_factory.mktemp("model") / "theme-classifier"
+    run_training(out_dir=out)
+    return out
+
+
+def test_artifact_files_and_meta(trained: Path) -> None:
+    assert {p.name for p in trained.iterdir()} == {"model.joblib", "meta.json", "MODEL_CARD.md"}
+    meta = json.loads((trained / "meta.json").read_text())
+    for key in ("name", "version", "created", "versions", "data_sha256", "params", "labels", "languages",
+                "cv", "baseline"):
+        assert key in meta
+    assert meta["sha256"]["model.joblib"] == sha256_file(trained / "model.joblib")
+    assert meta["labels"] == load_taxonomy().ids
+    assert set(meta["versions"]) >= {"scikit-learn", "numpy", "joblib", "python"}
+    card = (trained / "MODEL_CARD.md").read_text()
+    for heading in ("## Intended use", "## Data", "## Metrics", "## Limits"):
+        assert heading in card
+
+
+def test_cross_validated_targets(trained: Path) -> None:
+    """Issue target: macro-F1 >= 0.90 in each language and >= 0.10 above the keyword baseline."""
+    meta = json.loads((trained / "meta.json").read_text())
+    for lang in ("en", "zh"):
+        cv = meta["cv"]["scores"][lang]["macro_f1"]
+        base = meta["baseline"]["scores"][lang]["macro_f1"]
+        assert cv >= 0.90, (lang, cv)
+        assert cv - base >= 0.10, (lang, cv, base)
+        cm = np.array(meta["cv"]["scores"][lang]["confusion_matrix"]["rows_true_cols_pred"])
+        assert cm.sum() == meta["cv"]["scores"][lang]["n"]
+
+
+def test_same_data_same_model() -> None:
+    """Fixed seeds: two fits on the same data give identical predictions and weights."""
+    df = read_labeled(labeled_files(config.LABELED_DIR), load_taxonomy())
+    a = build_pipeline().fit(df["text"], df["label"])
+    b = build_pipeline().fit(df["text"], df["label"])
+    probe = df["text"].iloc[::25].tolist()
+    assert np.array_equal(a.predict_proba(probe), b.predict_proba(probe))
+    assert pickle.dumps(a.named_steps["clf"].coef_) == pickle.dumps(b.named_steps["clf"].coef_)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "theme"),
+    [
+        ("We will expand effective investment and speed up the construction of major projects.", "investment"),
+        ("Local governments will issue more special bonds to fund infrastructure projects.", "investment"),
+        ("We will boost household consumption and stabilize sales of cars and home appliances.", "consumption"),
+        ("Support the central and western regions in undertaking industrial transfer.", "regional"),
+        ("We will advance the coordinated development of Beijing, Tianjin and Hebei.", "regional"),
+        ("Keep economic growth within a reasonable range and support the steel industry.", "growth"),
+        ("We will upgrade traditional industries and foster strategic emerging industries.", "growth"),
+        ("We will ensure stable grain output and raise rural pension benefits.", "other"),
+        ("Thank you for your question.", "other"),
+        ("The consumer price index rose 2 percent.", "other"),
+        ("扩大有效投资，加快重大项目建设。", "investment"),
+        ("促进家电、汽车等大宗消费。", "consumption"),
+        ("深入实施区域协调发展战略，推进西部大开发形成新格局。", "regional"),
+        ("保持经济运行在合理区间，推动制造业高质量发展。", "growth"),
+        ("稳定粮食生产，做好就业和社会保障工作。", "other"),
+        ("居民消费价格上涨2%。", "other"),
+    ],
+)
+def test_behaviour_on_clear_sentences(trained: Path, sentence: str, theme: str) -> None:
+    model = load_model(trained)
+    assert model.predict_sentences([sentence])["theme"].iloc[0] == theme
+
+
+def test_predictions_shape(trained: Path) -> None:
+    model = load_model(trained)
+    out = model.predict_sentences(["We will expand investment.", "扩大消费。", ""])
+    probs = out[[f"p_{t}" for t in model.labels]].to_numpy()
+    assert list(out.columns[:2]) == ["theme", "confidence"]
+    assert np.allclose(probs.sum(axis=1), 1.0)
+    assert (out["confidence"] == probs.max(axis=1)).all()
+    assert model.predict_sentences([]).shape[0] == 0
+
+
+def test_tampered_model_refused(trained: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "m"
+    shutil.copytree(trained, copy)
+    data = bytearray((copy / "model.joblib").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (copy / "model.joblib").write_bytes(bytes(data))
+    with pytest.raises(InputError, match="sha256 does not match"):
+        load_model(copy)
+
+    class Boom:
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            return (print, ("this must never run",))
+
+    (copy / "model.joblib").write_bytes(pickle.dumps(Boom()))
+    with pytest.raises(InputError, match="refusing to load"):
+        load_model(copy)
+
+
+def test_version_mismatch_warns(trained: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "m"
+    shutil.copytree(trained, copy)
+    meta = json.loads((copy / "meta.json").read_text())
+    meta["versions"]["scikit-learn"] = "0.0.1"
+    (copy / "meta.json").write_text(json.dumps(meta))
+    with pytest.warns(UserWarning, match=r"scikit-learn 0\.0\.1"):
+        load_model(copy)
+
+
+def test_missing_model(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no model there"):
+        load_model(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("group,label,text\ng1,growth,Growth held up.\ng1,prices,Prices rose.\n", "line 3: unknown label 'prices'"),
+        ("", "empty file"),
+        ("group,text\ng1,Growth held up.\n", "missing required column 'label'"),
+        ("group,label,text\n" + "".join(f"g{i},growth,Growth sentence {i}.\n" for i in range(12))
+         + "g20,investment,Investment rose.\n", "theme 'investment' has 1 labeled sentences; at least 10"),
+        ("group,label,text\n" + "".join(f"g{i},growth,Growth sentence {i}.\n" for i in range(12)), "only one theme"),
+    ],
+)
+def test_bad_training_data(cli, tmp_path: Path, content: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "en_bad.csv").write_text(content)
+    out = tmp_path / "model"
+    r = cli("train", tmp_path / "en_bad.csv", "--out", out)
+    assert r.code == 2, r.err
+    assert len(r.err.strip().splitlines()) == 1 and message in r.err and "en_bad.csv" in r.err
+    assert not out.exists()
+
+
+def test_evaluate_command(cli, trained: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,label\nWe will expand effective investment in major projects.,investment\n"
+                    "促进汽车、家电等大宗消费。,consumption\nThank you for your question.,growth\n")
+    r = cli("evaluate", gold, "--model", trained, "--json", tmp_path / "e.json")
+    assert r.code == 0, r.err
+    assert "macro-F1" in r.out and "confusion matrix" in r.out and "most confident errors" in r.out
+    res = json.loads((tmp_path / "e.json").read_text())
+    assert res["n"] == 3 and res["all"]["per_class"]["investment"]["support"] == 1
+    assert res["most_confident_errors"][0]["label"] == "growth"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nSomething.,unknown\n")
+    r = cli("evaluate", bad, "--model", trained)
+    assert r.code == 2 and "line 2: unknown label 'unknown'" in r.err
