@@ -7,8 +7,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError, PipelineError
+
+if TYPE_CHECKING:
+    from .readers import ReadOptions
 
 _INPUT_HELP = (
     "statement files (.txt/.md with optional front matter, .csv/.jsonl/.parquet with a "
@@ -82,6 +86,33 @@ def build_parser() -> argparse.ArgumentParser:
                      help="in CSV output, prefix cells starting with = + - @ with ' so spreadsheets show them as text")
     seg.set_defaults(func=cmd_segment)
 
+    cl = sub.add_parser(
+        "classify",
+        help="label every sentence of new statements with a theme",
+        description=(
+            "Clean and segment statements, then label every sentence with a theme: the sentence "
+            "table plus theme, confidence, one p_<theme> column per theme and model_version. "
+            "Streams the input in chunks, so memory does not grow with its size."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_read_options(cl)
+    cl.add_argument("-o", "--output", metavar="OUT",
+                    help="output table: .csv, .jsonl or .parquet (default: JSON lines on stdout)")
+    cl.add_argument("--model", metavar="DIR", help="model folder (default: models/theme-classifier)")
+    cl.add_argument("--sentences", action="store_true",
+                    help="each row (or line) is already one sentence: do not clean or segment again")
+    cl.add_argument("--top-k", type=int, default=1, metavar="K",
+                    help="also give the 2nd..Kth most likely themes (columns theme_2, confidence_2, ...)")
+    cl.add_argument("--min-confidence", type=float, default=0.0, metavar="P",
+                    help="below this confidence the theme is 'uncertain' (probabilities are still given)")
+    cl.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel worker processes (default 1)")
+    cl.add_argument("--chunk-size", type=int, default=200, metavar="N", help="statements per chunk (default 200)")
+    cl.add_argument("--excel-safe", action="store_true",
+                    help="in CSV output, prefix cells starting with = + - @ with ' so spreadsheets show them as text")
+    cl.set_defaults(func=cmd_classify)
+
     tr = sub.add_parser(
         "train",
         help="train the theme classifier from labeled sentences",
@@ -133,20 +164,11 @@ def _check_outputs(paths: Sequence[str | None]) -> None:
 
 
 def cmd_segment(args: argparse.Namespace) -> int:
-    from .readers import ReadOptions
     from .workflow import segment_inputs
     from .writers import write_jsonl_stream, write_table
 
     _check_outputs([args.output, args.errors, args.removed, args.statements])
-    opts = ReadOptions(date=args.date, source=args.source, lang=args.lang, fmt=args.fmt)
-    if args.date:
-        from .dates import parse_date
-
-        parsed = parse_date(args.date)
-        if parsed is None:
-            raise InputError(f"--date {args.date!r}: unparseable (use YYYY, YYYY-MM or YYYY-MM-DD)")
-        opts = ReadOptions(date=parsed, source=args.source, lang=args.lang, fmt=args.fmt)
-    run = segment_inputs(args.inputs, opts, segmenter=args.segmenter, strict=args.strict,
+    run = segment_inputs(args.inputs, _read_options(args), segmenter=args.segmenter, strict=args.strict,
                          progress=_progress_wanted(args))
     if run.n_ok == 0:
         if len(run.failures) == 1:
@@ -169,6 +191,46 @@ def cmd_segment(args: argparse.Namespace) -> int:
         write_table(run.removed_frame(), args.removed, excel=args.excel_safe)
     if args.statements:
         write_table(run.statements_frame(), args.statements)
+    _say(args, run.summary())
+    return 0
+
+
+def _read_options(args: argparse.Namespace) -> ReadOptions:
+    from .dates import parse_date
+    from .readers import ReadOptions
+
+    date = None
+    if args.date:
+        date = parse_date(args.date)
+        if date is None:
+            raise InputError(f"--date {args.date!r}: unparseable (use YYYY, YYYY-MM or YYYY-MM-DD)")
+    return ReadOptions(date=date, source=args.source, lang=args.lang, fmt=args.fmt)
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from .batch import ClassifyOptions, run_classify
+    from .writers import write_table
+
+    if args.top_k < 1:
+        raise InputError("--top-k must be at least 1")
+    if not 0.0 <= args.min_confidence <= 1.0:
+        raise InputError("--min-confidence must be between 0 and 1")
+    if args.jobs < 1 or args.chunk_size < 1:
+        raise InputError("--jobs and --chunk-size must be at least 1")
+    _check_outputs([args.output, args.errors])
+    if args.removed or args.statements:
+        raise InputError("--removed and --statements belong to `segment`; use it for the cleaning details")
+    opts = ClassifyOptions(model_path=args.model, sentences_mode=args.sentences, top_k=args.top_k,
+                           min_confidence=args.min_confidence, segmenter=args.segmenter)
+    run = run_classify(args.inputs, _read_options(args), opts, args.output, jobs=args.jobs,
+                       chunk_size=args.chunk_size, strict=args.strict, progress=_progress_wanted(args),
+                       excel_safe=args.excel_safe)
+    if args.errors:
+        import pandas as pd
+
+        rows = [(f.origin, f.reason, "failed") for f in run.failures]
+        rows += [(f.origin, f.reason, "no content") for f in run.no_content]
+        write_table(pd.DataFrame(rows, columns=["origin", "reason", "status"]), args.errors)
     _say(args, run.summary())
     return 0
 

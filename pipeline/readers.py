@@ -301,110 +301,167 @@ def read_text_source(src: Source, data: bytes, opts: ReadOptions) -> Statement:
     )
 
 
-def _rows_csv(text: str, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+_HEAD = 1 << 16
+
+
+def sniff_encoding(head: bytes, name: str) -> str:
+    """The encoding of a stream from its first bytes (same rules as `decode`)."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        raise InputError(f"{name}: binary file (contains NUL bytes), not text")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    decode(head[: len(head) - 4] if len(head) == _HEAD else head, name)  # raises unless GB18030 Chinese
+    return "gb18030"
+
+
+def _open_text(src: Source, stdin: BinaryIO | None) -> io.TextIOWrapper:
+    """A text stream over a table file, decoded incrementally (memory does not grow with size)."""
+    raw: BinaryIO
+    if src.path is None:
+        raw = io.BytesIO((stdin if stdin is not None else sys.stdin.buffer).read())
+    else:
+        try:
+            raw = open(src.path, "rb")  # noqa: SIM115 - closed by the caller via the wrapper
+        except OSError as e:
+            raise InputError(f"{src.display}: cannot read ({e.strerror or e})") from None
+    head = raw.read(_HEAD)
+    if not head.strip():
+        raw.close()
+        raise InputError(f"{src.display}: empty file")
+    try:
+        enc = sniff_encoding(head, src.display)
+        _check_text(head.decode(enc, errors="ignore"), src.display)
+    except InputError:
+        raw.close()
+        raise
+    raw.seek(0)
+    return io.TextIOWrapper(raw, encoding=enc, newline="")
+
+
+def _rows_csv(stream: io.TextIOWrapper, name: str) -> Iterator[tuple[int, dict[str, Any] | Failure]]:
     import csv
 
     import pandas as pd
 
+    row = 0
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
+        reader = pd.read_csv(stream, dtype=str, keep_default_na=False, na_filter=False, chunksize=5000)
+        for chunk in reader:
+            chunk.columns = [str(c).strip().lower() for c in chunk.columns]
+            if "text" not in chunk.columns:
+                cols = ", ".join(map(str, chunk.columns[:8]))
+                raise InputError(f"{name}: missing required column 'text' (found: {cols})")
+            for rec in chunk.to_dict("records"):
+                row += 1
+                yield row, {str(k): v for k, v in rec.items()}
     except (pd.errors.ParserError, csv.Error) as e:
         msg = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        if row:
+            yield row + 1, Failure(f"{name} row {row + 1}", f"malformed CSV from here on: {msg}")
+            return
         raise InputError(f"{name}: malformed CSV: {msg}") from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{name}: empty CSV (no header row)") from None
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    if "text" not in df.columns:
-        cols = ", ".join(map(str, df.columns[:8]))
-        raise InputError(f"{name}: missing required column 'text' (found: {cols})")
-    for i, rec in enumerate(df.to_dict("records"), start=1):
-        yield i + 1, {str(k): v for k, v in rec.items()}  # CSV line of a one-line row: header is line 1
+    except UnicodeDecodeError as e:
+        if row:
+            yield row + 1, Failure(f"{name} row {row + 1}", f"cannot decode the rest of the file ({e.reason})")
+            return
+        raise InputError(f"{name}: cannot decode ({e.reason})") from None
 
 
-def _rows_jsonl(text: str, name: str) -> Iterator[tuple[int, dict[str, Any] | Failure]]:
-    seen_any = False
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        seen_any = True
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            yield lineno, Failure(f"{name} line {lineno}", f"invalid JSON: {e.msg}")
-            continue
-        if not isinstance(rec, dict):
-            yield lineno, Failure(f"{name} line {lineno}", "not a JSON object")
-            continue
-        rec = {str(k).lower(): v for k, v in rec.items()}
-        if "text" not in rec:
-            yield lineno, Failure(f"{name} line {lineno}", "missing required field 'text'")
-            continue
-        yield lineno, rec
-    if not seen_any:
-        raise InputError(f"{name}: empty file")
+def _rows_jsonl(stream: io.TextIOWrapper, name: str) -> Iterator[tuple[int, dict[str, Any] | Failure]]:
+    lineno = 0
+    try:
+        for lineno, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield lineno, Failure(f"{name} line {lineno}", f"invalid JSON: {e.msg}")
+                continue
+            if not isinstance(rec, dict):
+                yield lineno, Failure(f"{name} line {lineno}", "not a JSON object")
+                continue
+            rec = {str(k).lower(): v for k, v in rec.items()}
+            if "text" not in rec:
+                yield lineno, Failure(f"{name} line {lineno}", "missing required field 'text'")
+                continue
+            yield lineno, rec
+    except UnicodeDecodeError as e:
+        yield lineno + 1, Failure(f"{name} line {lineno + 1}", f"cannot decode the rest of the file ({e.reason})")
 
 
-def _rows_parquet(src: Source, data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
+def _rows_parquet(src: Source, stdin: BinaryIO | None) -> Iterator[tuple[int, dict[str, Any]]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    source: Any = src.path if src.path is not None else io.BytesIO(
+        (stdin if stdin is not None else sys.stdin.buffer).read())
     try:
-        table = pq.read_table(io.BytesIO(data))
+        pf = pq.ParquetFile(source)
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as e:
         raise InputError(f"{src.display}: not a readable Parquet file ({str(e).splitlines()[0]})") from None
-    names = [n.lower() for n in table.column_names]
-    table = table.rename_columns(names)
+    names = [n.lower() for n in pf.schema_arrow.names]
     if "text" not in names:
         raise InputError(f"{src.display}: missing required column 'text' (found: {', '.join(names[:8])})")
-    yield from enumerate(table.to_pylist(), start=1)
+    row = 0
+    for batch in pf.iter_batches(batch_size=10000):
+        for rec in batch.rename_columns(names).to_pylist():
+            row += 1
+            yield row, rec
 
 
-def read_table_source(
-    src: Source, data: bytes, opts: ReadOptions
-) -> Iterator[Statement | Failure]:
-    """Rows of a CSV/JSONL/Parquet table, one statement each."""
-    if not data.strip():
-        raise InputError(f"{src.display}: empty file")
+def read_table_source(src: Source, opts: ReadOptions, stdin: BinaryIO | None = None) -> Iterator[Statement | Failure]:
+    """Rows of a CSV/JSONL/Parquet table, one statement each, streamed in chunks."""
     rows: Iterable[tuple[int, dict[str, Any] | Failure]]
+    stream: io.TextIOWrapper | None = None
     if src.fmt == "parquet":
-        rows = _rows_parquet(src, data)
-        where = "row"
+        rows, where = _rows_parquet(src, stdin), "row"
     else:
-        text = decode(data, src.display)
-        _check_text(text, src.display)
-        if src.fmt == "csv":
-            rows, where = _rows_csv(text, src.display), "line"
-        else:
-            rows, where = _rows_jsonl(text, src.display), "line"
+        stream = _open_text(src, stdin)
+        rows, where = (_rows_csv(stream, src.display), "row") if src.fmt == "csv" else (
+            _rows_jsonl(stream, src.display), "line")
     name = src.path.name if src.path else ""
-    for n, rec in rows:
-        if isinstance(rec, Failure):
-            yield rec
-            continue
-        origin = f"{src.display} {where} {n}"
-        raw_text = rec.get("text")
-        if raw_text is None or (isinstance(raw_text, float) and math.isnan(raw_text)):
-            raw_text = ""
-        if not isinstance(raw_text, str):
-            yield Failure(origin, f"'text' is not a string ({type(raw_text).__name__})")
-            continue
-        if not raw_text.strip():
-            yield Failure(origin, "empty 'text'")
-            continue
-        if "\x00" in raw_text:
-            yield Failure(origin, "'text' contains NUL characters")
-            continue
-        try:
-            yield build_statement(
-                text=raw_text,
-                meta=rec,
-                origin=origin,
-                default_id=f"{src.rel_id}#{n}",
-                name_for_date=name,
-                opts=opts,
-            )
-        except StatementError as e:
-            yield Failure(origin, _reason(e, origin))
+    try:
+        for n, rec in rows:
+            if isinstance(rec, Failure):
+                yield rec
+                continue
+            origin = f"{src.display} {where} {n}"
+            raw_text = rec.get("text")
+            if raw_text is None or (isinstance(raw_text, float) and math.isnan(raw_text)):
+                raw_text = ""
+            if not isinstance(raw_text, str):
+                yield Failure(origin, f"'text' is not a string ({type(raw_text).__name__})")
+                continue
+            if not raw_text.strip():
+                yield Failure(origin, "empty 'text'")
+                continue
+            if "\x00" in raw_text:
+                yield Failure(origin, "'text' contains NUL characters")
+                continue
+            try:
+                yield build_statement(
+                    text=raw_text,
+                    meta=rec,
+                    origin=origin,
+                    default_id=f"{src.rel_id}#{n}",
+                    name_for_date=name,
+                    opts=opts,
+                )
+            except StatementError as e:
+                yield Failure(origin, _reason(e, origin))
+    finally:
+        if stream is not None:
+            stream.close()
 
 
 def _reason(err: Exception, origin: str) -> str:
@@ -430,10 +487,9 @@ def read_statements(
     yield from skipped
     for src in sources:
         try:
-            data = _read_bytes(src, stdin)
             if "." + src.fmt in TABLE_SUFFIXES:
-                yield from read_table_source(src, data, opts)
+                yield from read_table_source(src, opts, stdin)
             else:
-                yield read_text_source(src, data, opts)
+                yield read_text_source(src, _read_bytes(src, stdin), opts)
         except InputError as e:
             yield Failure(src.display, _reason(e, src.display))
