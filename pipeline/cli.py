@@ -250,8 +250,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                      f"(keyword baseline {base[lang]['macro_f1']:.3f})")
     real = meta.get("real_text_check")
     if real:
-        lines.append("  real statements: " + ", ".join(f"{k} macro-F1 {v['macro_f1']:.3f} (n={v['n']})"
-                                                       for k, v in real.items()))
+        lines.append("  real statements: " + ", ".join(
+            f"{k} macro-F1 {v['macro_f1']:.3f}, over themes present {v['macro_f1_present']:.3f} (n={v['n']})"
+            for k, v in real.items()))
     _say(args, "\n".join(lines))
     return 0
 

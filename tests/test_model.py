@@ -164,3 +164,24 @@ def test_evaluate_command(cli, trained: Path, tmp_path: Path) -> None:  # type: 
     bad.write_text("text,label\nSomething.,unknown\n")
     r = cli("evaluate", bad, "--model", trained)
     assert r.code == 2 and "line 2: unknown label 'unknown'" in r.err
+
+
+def test_fast_transform_equals_scikit_learn() -> None:
+    """The cached transform must give exactly scikit-learn's matrix, on seen and unseen text."""
+    import copy
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    df = read_labeled(labeled_files(config.LABELED_DIR), load_taxonomy())
+    pipe = build_pipeline().fit(df["text"], df["label"])
+    unseen = ["Investors poured 5.2 billion yuan into the Chengdu-Chongqing region's new factories.",
+              "国内生产总值增长５％，社会消费品零售总额增长７．２％。", "", "Ünïcödé wörds — and 漢字 mixed."]
+    probe = df["text"].iloc[::7].tolist() + unseen
+    for _, vec in pipe.named_steps["tfidf"].transformer_list:
+        fast = vec.transform(probe)
+        fast_again = vec.transform(probe)  # now from the caches
+        plain = copy.copy(vec)
+        plain.__class__ = TfidfVectorizer
+        slow = plain.transform(probe)
+        assert (fast != slow).nnz == 0 and (fast_again != slow).nnz == 0
+        assert "_id_cache" not in pickle.loads(pickle.dumps(vec)).__dict__
