@@ -63,7 +63,7 @@ SEED = 20240305
 CV_FOLDS = 5
 #: The model-selection grid: small on purpose (training must stay under two minutes).
 PARAM_GRID: dict[str, list[object]] = {
-    "clf__C": [8.0, 32.0, 100.0],
+    "clf__estimator__C": [8.0, 32.0, 100.0],
 }
 #: Chinese character n-gram ranges tried (English always uses word 1-2-grams).
 CHAR_NGRAM_GRID = [(1, 2), (1, 3)]

@@ -58,7 +58,7 @@ def test_same_data_same_model() -> None:
     b = build_pipeline().fit(df["text"], df["label"])
     probe = df["text"].iloc[::25].tolist()
     assert np.array_equal(a.predict_proba(probe), b.predict_proba(probe))
-    assert pickle.dumps(a.named_steps["clf"].coef_) == pickle.dumps(b.named_steps["clf"].coef_)
+    assert pickle.dumps(a.named_steps["clf"].estimator_.coef_) == pickle.dumps(b.named_steps["clf"].estimator_.coef_)
 
 
 @pytest.mark.parametrize(
