@@ -29,6 +29,11 @@ _EXPORTS = {
     "split_zh": "segment",
     "SegmentRun": "workflow",
     "segment_inputs": "workflow",
+    "ThemeModel": "model",
+    "load_model": "model",
+    "classify_sentences": "classify",
+    "run_classify": "batch",
+    "load_taxonomy": "themes",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
