@@ -43,10 +43,16 @@ _WS = re.compile(r"\s+")
 _WS_NEAR_HAN = re.compile(rf"(?<=[{_HAN_CHARS}])\s+|\s+(?=[{_HAN_CHARS}])")
 
 
+_CJK_ANY = re.compile(r"[\u3000-\u9fff]")
+_WS_RUN = re.compile(r"\s{2,}|[\t\n\r\f\v]")
+
+
 def tidy(span: str) -> str:
     """Sentence text from a normalized span: whitespace collapsed, none beside Chinese."""
-    s = _WS.sub(" ", span).strip()
-    if s and any("\u3000" <= c <= "\u9fff" for c in s):
+    s = span.strip()
+    if _WS_RUN.search(s):
+        s = _WS.sub(" ", s)
+    if " " in s and _CJK_ANY.search(s):
         s = _WS_NEAR_HAN.sub("", s)
     return s
 
@@ -226,6 +232,8 @@ def furniture_reason(line: str) -> str | None:
         return "no text"
     if _PAGE_NUMBER.match(line):
         return "page number"
+    if len(line) > 400:
+        return None  # furniture lines are short; long lines are content
     if _REGISTRATION.search(line):
         return "site registration"
     if len(line) <= 400 and _COPYRIGHT.search(line):
@@ -390,7 +398,7 @@ def clean(stmt: Statement, normalized: str | None = None) -> Cleaned:
             speaker = tag[0]
             start += tag[1]
             s = s[tag[1] :]
-        suffix = _BYLINE_SUFFIX.search(s)
+        suffix = _BYLINE_SUFFIX.search(s) if len(s) <= 300 and ("-" in s or "—" in s or "–" in s) else None
         if suffix and suffix.start() > 0:
             remove(line, start + suffix.start(), end, "byline")
             end = start + suffix.start()

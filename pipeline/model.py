@@ -75,9 +75,49 @@ class ThemeModel:
         texts = list(sentences)
         if not texts:
             return np.zeros((0, len(self.labels)))
-        proba = np.asarray(self.pipeline.predict_proba(texts))
+        fast = self._linear_parts()
+        if fast is None:
+            proba = np.asarray(self.pipeline.predict_proba(texts))
+        else:
+            from .calibration import _softmax
+
+            vectorizers, coef, intercept, temperature = fast
+            logits = np.tile(intercept, (len(texts), 1))
+            for vec, (lo, hi) in vectorizers:
+                logits += np.asarray(vec.transform(texts) @ coef[:, lo:hi].T)
+            proba = _softmax(logits / temperature)
         classes = [str(c) for c in self.pipeline.classes_]
         return proba[:, [classes.index(lab) for lab in self.labels]]
+
+    def _linear_parts(self) -> Any:
+        """(vectorizers with their column ranges, coef, intercept, T) when the pipeline is the
+        usual union-of-TF-IDF + temperature-scaled multinomial linear model, else None.
+
+        Scoring each feature block against its slice of the weights skips building the
+        stacked matrix; `tests/test_model.py` checks it equals `pipeline.predict_proba`.
+        """
+        cached = self.__dict__.get("_parts", False)
+        if cached is not False:
+            return cached
+        parts = None
+        try:
+            union, clf = self.pipeline.named_steps["tfidf"], self.pipeline.named_steps["clf"]
+            est = clf.estimator_
+            coef = np.asarray(est.coef_)
+            if hasattr(union, "transformer_list") and coef.shape[0] == len(clf.classes_) and not getattr(
+                union, "transformer_weights", None
+            ):
+                ranges, lo = [], 0
+                for _, vec in union.transformer_list:
+                    hi = lo + len(vec.vocabulary_)
+                    ranges.append((vec, (lo, hi)))
+                    lo = hi
+                if lo == coef.shape[1]:
+                    parts = (ranges, coef, np.asarray(est.intercept_), float(clf.temperature))
+        except (AttributeError, KeyError, TypeError):
+            parts = None
+        self.__dict__["_parts"] = parts
+        return parts
 
     def predict_sentences(self, sentences: list[str] | pd.Series) -> pd.DataFrame:
         """Theme, confidence and one `p_<theme>` column per theme, a row per sentence."""

@@ -185,3 +185,12 @@ def test_fast_transform_equals_scikit_learn() -> None:
         slow = plain.transform(probe)
         assert (fast != slow).nnz == 0 and (fast_again != slow).nnz == 0
         assert "_id_cache" not in pickle.loads(pickle.dumps(vec)).__dict__
+
+
+def test_fast_scoring_equals_pipeline(trained: Path) -> None:
+    model = load_model(trained)
+    assert model._linear_parts() is not None
+    texts = read_labeled(labeled_files(config.LABELED_DIR), load_taxonomy())["text"].iloc[::11].tolist()
+    classes = [str(c) for c in model.pipeline.classes_]
+    expected = model.pipeline.predict_proba(texts)[:, [classes.index(lab) for lab in model.labels]]
+    assert np.allclose(model.predict_proba(texts), expected, atol=1e-10)
