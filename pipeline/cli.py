@@ -109,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="below this confidence the theme is 'uncertain' (probabilities are still given)")
     cl.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel worker processes (default 1)")
     cl.add_argument("--chunk-size", type=int, default=200, metavar="N", help="statements per chunk (default 200)")
+    cl.add_argument("--engine", choices=["local", "dask"], default="local",
+                    help="local processes (default), or a Dask cluster writing partitioned Parquet to -o OUT_DIR")
+    cl.add_argument("--scheduler", metavar="ADDRESS",
+                    help="with --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster "
+                         "with --jobs workers)")
     cl.add_argument("--excel-safe", action="store_true",
                     help="in CSV output, prefix cells starting with = + - @ with ' so spreadsheets show them as text")
     cl.set_defaults(func=cmd_classify)
@@ -217,14 +222,23 @@ def cmd_classify(args: argparse.Namespace) -> int:
         raise InputError("--min-confidence must be between 0 and 1")
     if args.jobs < 1 or args.chunk_size < 1:
         raise InputError("--jobs and --chunk-size must be at least 1")
-    _check_outputs([args.output, args.errors])
+    _check_outputs([args.output if args.engine == "local" else None, args.errors])
     if args.removed or args.statements:
         raise InputError("--removed and --statements belong to `segment`; use it for the cleaning details")
     opts = ClassifyOptions(model_path=args.model, sentences_mode=args.sentences, top_k=args.top_k,
                            min_confidence=args.min_confidence, segmenter=args.segmenter)
-    run = run_classify(args.inputs, _read_options(args), opts, args.output, jobs=args.jobs,
-                       chunk_size=args.chunk_size, strict=args.strict, progress=_progress_wanted(args),
-                       excel_safe=args.excel_safe)
+    if args.engine == "dask":
+        from .distributed import run_classify_dask
+
+        run = run_classify_dask(args.inputs, _read_options(args), opts, args.output, scheduler=args.scheduler,
+                                n_workers=max(args.jobs, 2), chunk_size=args.chunk_size, strict=args.strict,
+                                progress=_progress_wanted(args))
+    else:
+        if args.scheduler:
+            raise InputError("--scheduler goes with --engine dask")
+        run = run_classify(args.inputs, _read_options(args), opts, args.output, jobs=args.jobs,
+                           chunk_size=args.chunk_size, strict=args.strict, progress=_progress_wanted(args),
+                           excel_safe=args.excel_safe)
     if args.errors:
         import pandas as pd
 

@@ -37,3 +37,13 @@ def corpora_dir() -> Path:
     """The shared real-text corpora; the suite needs them (CI clones beside shared/)."""
     assert CORPORA.is_dir(), f"missing {CORPORA}: clone the project beside the shared/ folder"
     return CORPORA
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The production training run (the same as `make train`), into a temporary folder."""
+    from pipeline.train import run_training
+
+    out = tmp_path_factory.mktemp("model") / "theme-classifier"
+    run_training(out_dir=out)
+    return out

@@ -14,15 +14,7 @@ from pipeline import config
 from pipeline.errors import InputError
 from pipeline.model import load_model, sha256_file
 from pipeline.themes import load_taxonomy
-from pipeline.train import build_pipeline, labeled_files, read_labeled, run_training
-
-
-@pytest.fixture(scope="session")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The production training run (the same as `make train`), into a temporary folder."""
-    out = tmp_path_factory.mktemp("model") / "theme-classifier"
-    run_training(out_dir=out)
-    return out
+from pipeline.train import build_pipeline, labeled_files, read_labeled
 
 
 def test_artifact_files_and_meta(trained: Path) -> None:

@@ -1,0 +1,131 @@
+"""`classify --engine dask`: the same classification on a Dask distributed cluster.
+
+The client reads the input in partitions (chunks of statements), sends the model to
+the workers once (`scatter(..., broadcast=True)`), and each partition is segmented and
+classified on a worker. Results come back to the client, which writes them as
+partitioned Parquet (`part-00000.parquet`, ...) into a temporary folder renamed over
+the output at the end, so a failed run leaves the previous output in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .batch import ChunkResult, ClassifyOptions, ClassifyRun, chunked, process_chunk
+from .errors import InputError
+from .model import load_model
+from .readers import ReadOptions, read_statements
+
+
+def check_output_dir(path: str | None) -> Path:
+    if not path:
+        raise InputError("--engine dask writes partitioned Parquet: give -o OUT_DIR")
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise InputError(f"{p}: exists and is not a folder (--engine dask writes a folder of Parquet parts)")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"{p}: output folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"{p}: output folder {parent} is not writable")
+    return p
+
+
+@contextlib.contextmanager
+def _atomic_dir(target: Path) -> Iterator[Path]:
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _classify_partition(statements: list, opts: ClassifyOptions, model: Any) -> ChunkResult:
+    return process_chunk(statements, opts, model)
+
+
+def run_classify_dask(
+    inputs: list[str],
+    read_opts: ReadOptions,
+    opts: ClassifyOptions,
+    output: str | None,
+    *,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    chunk_size: int = 200,
+    strict: bool = False,
+    progress: bool = False,
+) -> ClassifyRun:
+    """Classify on a Dask cluster (a new LocalCluster when `scheduler` is None)."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError("--engine dask needs Dask: pip install 'policy-themes[dask]'") from None
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out_dir = check_output_dir(output)
+    model = load_model(opts.model_path)
+    run = ClassifyRun()
+    cluster = None
+    try:
+        if scheduler:
+            try:
+                client = Client(scheduler, timeout="10s")
+            except (OSError, TimeoutError) as e:
+                raise InputError(f"--scheduler {scheduler}: cannot connect ({e})") from None
+        else:
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        with client, _atomic_dir(out_dir) as tmp:
+            model_future = client.scatter(model, broadcast=True)
+            chunks = chunked(read_statements(inputs, read_opts), run, strict, chunk_size)
+            window = max(2, 2 * len(client.scheduler_info().get("workers", {})) or 2)
+            pending: list[tuple[int, Any]] = []
+            schema = None
+
+            def drain(keep: int) -> None:
+                nonlocal schema
+                while len(pending) > keep:
+                    idx, fut = pending.pop(0)
+                    res: ChunkResult = fut.result()
+                    table = pa.Table.from_pandas(res.frame, preserve_index=False)
+                    schema = schema or table.schema
+                    pq.write_table(table.cast(schema), tmp / f"part-{idx:05d}.parquet")
+                    run.statements += res.n_statements
+                    run.sentences += len(res.frame)
+                    run.removed.update(res.removed)
+                    run.no_content.extend(res.empty)
+                    if progress:
+                        print(f"\rdask: {run.sentences} sentences", end="", file=sys.stderr)
+
+            for part, chunk in enumerate(chunks):
+                pending.append((part, client.submit(_classify_partition, chunk, opts, model_future, pure=False)))
+                drain(window)
+            drain(0)
+            if progress:
+                print(file=sys.stderr)
+            if run.sentences == 0:
+                raise InputError("no content sentences in the input" if not run.failures else
+                                 f"no statement could be read: {len(run.failures)} failed "
+                                 f"(first: {run.failures[0].origin}: {run.failures[0].reason})")
+    finally:
+        if cluster is not None:
+            cluster.close()
+    return run

@@ -1,0 +1,178 @@
+"""The `classify` command: every sentence out, nothing lost, atomic output, engines agree."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.config import SENTENCE_COLUMNS
+from pipeline.workflow import segment_inputs
+
+from .conftest import ROOT
+
+STATEMENTS = ROOT / "data" / "statements"
+
+
+@pytest.fixture(scope="module")
+def local_out(trained: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from pipeline.cli import main
+
+    out = tmp_path_factory.mktemp("cl") / "sample.parquet"
+    assert main(["classify", str(STATEMENTS), "-o", str(out), "--model", str(trained), "-q"]) == 0
+    return out
+
+
+def test_rows_equal_segmented_sentences(local_out: Path, trained: Path) -> None:
+    df = pd.read_parquet(local_out)
+    seg = segment_inputs([str(STATEMENTS)]).sentence_frame()
+    assert len(df) == len(seg)
+    assert df[list(SENTENCE_COLUMNS)].astype(str).equals(seg[list(SENTENCE_COLUMNS)].astype(str))
+    meta = json.loads((trained / "meta.json").read_text())
+    labels = meta["labels"]
+    assert list(df.columns[len(SENTENCE_COLUMNS):]) == ["theme", "confidence", *[f"p_{t}" for t in labels],
+                                                       "model_version"]
+    assert set(df["theme"]) <= set(labels)
+    assert (df[[f"p_{t}" for t in labels]].sum(axis=1) - 1).abs().max() < 1e-9
+    assert (df["model_version"] == meta["version"]).all()
+
+
+def _run(*args: object, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, **kw)  # type: ignore[call-overload]
+
+
+def test_options_top_k_confidence_and_sentences(trained: Path, tmp_path: Path) -> None:
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,label,date\nWe will expand effective investment.,investment,2020\n"
+                    "促进汽车消费。,consumption,2021\nThe weather was mild and the talks went on.,other,2022\n")
+    p = _run("classify", gold, "--sentences", "--top-k", "3", "--min-confidence", "0.99", "--model", trained,
+             "-o", tmp_path / "o.csv")
+    assert p.returncode == 0, p.stderr
+    df = pd.read_csv(tmp_path / "o.csv")
+    assert len(df) == 3 and df["sentence"].tolist()[1] == "促进汽车消费。"
+    assert {"theme_2", "confidence_2", "theme_3", "confidence_3"} <= set(df.columns)
+    assert (df["confidence"] >= df["confidence_2"]).all() and (df["confidence_2"] >= df["confidence_3"]).all()
+    low = df["confidence"] < 0.99
+    assert (df.loc[low, "theme"] == "uncertain").all() and low.any()
+    assert "sentences classified: 3" in p.stderr
+
+
+def test_one_bad_statement_does_not_stop_the_run(trained: Path, tmp_path: Path) -> None:
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "2020-01-01_ok.txt").write_text("We will expand investment. Consumption recovered.")
+    (d / "nodate.txt").write_text("No date anywhere.")
+    (d / "2020-01-02_empty.txt").write_text("Return to list\n")
+    (d / "bad.bin.txt").write_bytes(b"\x00\x01\x02binary")
+    p = _run("classify", d, "--model", trained, "-o", tmp_path / "o.jsonl", "--errors", tmp_path / "e.csv")
+    assert p.returncode == 0, p.stderr
+    assert len(pd.read_json(tmp_path / "o.jsonl", lines=True)) == 2
+    errors = pd.read_csv(tmp_path / "e.csv")
+    assert sorted(Path(o).name for o in errors["origin"]) == ["2020-01-02_empty.txt", "bad.bin.txt", "nodate.txt"]
+    assert "failed: 2" in p.stderr and "1 with no content" in p.stderr
+    p = _run("classify", d, "--model", trained, "-o", tmp_path / "strict.jsonl", "--strict")
+    assert p.returncode == 2 and not (tmp_path / "strict.jsonl").exists()
+
+
+def _bad_cases(tmp: Path, trained: Path) -> dict[str, tuple[list[object], str]]:
+    good = tmp / "2020-01-01_s.txt"
+    good.write_text("We will expand investment.")
+    tampered = tmp / "tampered"
+    shutil.copytree(trained, tampered)
+    with open(tampered / "model.joblib", "ab") as f:
+        f.write(b"\0")
+    (tmp / "notext.csv").write_text("date,body\n2020,Hello.\n")
+    (tmp / "fake.parquet").write_text("not parquet at all")
+    return {
+        "missing model": ([good, "--model", tmp / "nomodel", "-o", tmp / "out" / "o.csv"], "no model there"),
+        "checksum": ([good, "--model", tampered, "-o", tmp / "out" / "o.csv"], "sha256 does not match"),
+        "output folder missing": ([good, "--model", trained, "-o", tmp / "out" / "nope" / "o.csv"], "does not exist"),
+        "unknown extension": ([good, "--model", trained, "-o", tmp / "out" / "o.xlsx"], "unknown output type"),
+        "csv without text": ([tmp / "notext.csv", "--model", trained, "-o", tmp / "out" / "o.csv"],
+                             "missing required column 'text'"),
+        "not parquet": ([tmp / "fake.parquet", "--model", trained, "-o", tmp / "out" / "o.csv"],
+                        "not a readable Parquet file"),
+    }
+
+
+@pytest.mark.parametrize("case", ["missing model", "checksum", "output folder missing", "unknown extension",
+                                  "csv without text", "not parquet"])
+def test_bad_input(trained: Path, tmp_path: Path, case: str) -> None:
+    (tmp_path / "out").mkdir()
+    args, message = _bad_cases(tmp_path, trained)[case]
+    p = _run("classify", *args)
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.count("\n") == 1 and message in p.stderr and "Traceback" not in p.stderr
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_jobs_and_dask_engine_match_local(local_out: Path, trained: Path, tmp_path: Path) -> None:
+    expected = pd.read_parquet(local_out)
+    p = _run("classify", STATEMENTS, "--model", trained, "--jobs", "2", "--chunk-size", "7",
+             "-o", tmp_path / "jobs.parquet")
+    assert p.returncode == 0, p.stderr
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "jobs.parquet"), expected)
+    p = _run("classify", STATEMENTS, "--model", trained, "--engine", "dask", "--jobs", "2", "--chunk-size", "9",
+             "-o", tmp_path / "dask_out")
+    assert p.returncode == 0, p.stderr
+    parts = sorted((tmp_path / "dask_out").glob("part-*.parquet"))
+    assert len(parts) > 1
+    got = pd.concat([pd.read_parquet(x) for x in parts], ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def _big_input(tmp: Path) -> Path:
+    """A few thousand statements, so a run lasts long enough to be interrupted."""
+    src = tmp / "big.jsonl"
+    texts = [p.read_text("utf-8") for p in sorted((STATEMENTS / "en").glob("*.md"))]
+    with open(src, "w") as f:
+        for i in range(3000):
+            body = texts[i % len(texts)].split("---", 2)[-1]
+            f.write(json.dumps({"id": f"s{i}", "date": "2020-01-01", "text": body}) + "\n")
+    return src
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_interrupted_run_leaves_old_output_or_none(trained: Path, tmp_path: Path, sig: int) -> None:
+    src = _big_input(tmp_path)
+    rng = random.Random(sig)
+    for ext in ("parquet", "csv"):
+        out = tmp_path / f"out.{ext}"
+        out.write_text("previous complete output\n")
+        for _ in range(3):
+            proc = subprocess.Popen([sys.executable, "-m", "pipeline", "classify", str(src), "--model", str(trained),
+                                     "-o", str(out), "-q", "--chunk-size", "50"], cwd=ROOT,
+                                    stderr=subprocess.PIPE, text=True)
+            time.sleep(rng.uniform(1.5, 4.0))
+            proc.send_signal(sig)
+            err = proc.communicate(timeout=60)[1]
+            if proc.returncode == 0:  # finished before the signal: complete new output
+                assert len(pd.read_parquet(out) if ext == "parquet" else pd.read_csv(out)) > 0
+                out.write_text("previous complete output\n")
+                continue
+            assert out.read_text() == "previous complete output\n"
+            if sig == signal.SIGINT:
+                assert proc.returncode == 130 and err.strip() == "interrupted"
+        leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.") and sig == signal.SIGINT]
+        assert leftovers == []  # an orderly stop removes its temporary file
+
+
+def test_concurrent_runs_do_not_interleave(trained: Path, tmp_path: Path) -> None:
+    src = _big_input(tmp_path)
+    out = tmp_path / "o.jsonl"
+    procs = [subprocess.Popen([sys.executable, "-m", "pipeline", "classify", str(src), "--model", str(trained),
+                               "-o", str(out), "-q"], cwd=ROOT, env={**os.environ}) for _ in range(2)]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    df = pd.read_json(out, lines=True)
+    assert len(df) == len(df.drop_duplicates(["statement_id", "sentence_index"]))
+    assert df["statement_id"].nunique() == 3000
