@@ -81,7 +81,8 @@ def _init_worker(model_path: str | None) -> None:
     import warnings
 
     warnings.simplefilter("ignore")  # the parent already warned once
-    _MODEL = load_model(model_path)
+    if _MODEL is None:  # forked workers inherit the parent's verified model
+        _MODEL = load_model(model_path)
 
 
 def sentences_of(stmt: Statement) -> list[Sentence]:
@@ -257,6 +258,9 @@ def run_classify(
         pool = None
         if jobs > 1:
             import multiprocessing as mp
+
+            global _MODEL
+            _MODEL = model
 
             pool = mp.get_context("fork" if sys.platform != "win32" else "spawn").Pool(
                 jobs, initializer=_init_worker, initargs=(opts.model_path,))

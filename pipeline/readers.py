@@ -88,8 +88,10 @@ def _check_text(text: str, name: str) -> None:
 def detect_lang(text: str) -> str:
     """`zh` when Han characters make up a fair share of the letters, else `en`."""
     sample = text[:20000]
-    han = len(_HAN.findall(sample))
-    latin = len(_LATIN.findall(sample))
+    if sample.isascii():
+        return "en"
+    han = len(sample) - len(_HAN.sub("", sample))
+    latin = len(sample) - len(_LATIN.sub("", sample))
     if han == 0:
         return "en"
     # A Han character carries about as much as a short English word.

@@ -288,12 +288,17 @@ def split_en(text: str, segmenter: str = "fast") -> list[Span]:
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
 def block_lang(text: str) -> str:
     """The language of one block: a statement may mix English and Chinese paragraphs."""
-    han = len(_HAN.findall(text))
+    if text.isascii():
+        return "en"
+    han = len(text) - len(_HAN.sub("", text))
     if han == 0:
         return "en"
-    letters = sum(1 for c in text if c.isascii() and c.isalpha())
+    letters = len(text) - len(_LATIN_LETTER.sub("", text))
     # A Han character carries about as much as a short English word.
     return "zh" if han * 4 >= letters else "en"
 
