@@ -12,8 +12,10 @@ SENTENCES := build/sentences.parquet
 MODEL := models/theme-classifier/model.joblib
 LABELED := $(wildcard data/labeled/*.csv data/labeled/*.jsonl) data/themes.toml
 TRAIN_CODE := $(addprefix pipeline/,train.py features.py model.py themes.py config.py readers.py)
+REPORT := reports/index.html
+BROWSER := $(VENV)/.browser-stamp
 
-.PHONY: help install test lint typecheck check segment train evaluate report bench clean distclean
+.PHONY: help install browser test lint typecheck check segment train evaluate report bench clean distclean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_./-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -26,13 +28,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install the package with its dev tools
 
+$(BROWSER): scripts/ensure_browser.sh | $(STAMP)
+	scripts/ensure_browser.sh
+	@touch $@
+
+browser: $(BROWSER) ## install headless Chromium and a Chinese font for the browser test (Debian packages)
+
 lint: $(STAMP) ## ruff over the code and tests
 	$(VENV)/bin/ruff check pipeline tests scripts
 
 typecheck: $(STAMP) ## mypy over the package
 	$(VENV)/bin/mypy
 
-test: $(STAMP) lint typecheck ## lint, type-check and run the test suite
+test: $(STAMP) $(BROWSER) lint typecheck ## lint, type-check and run the test suite (browser test included)
 	$(VENV)/bin/pytest -q
 
 $(SENTENCES): $(STAMP) $(CODE) $(STATEMENTS)
@@ -50,8 +58,11 @@ train: $(MODEL) ## train the theme classifier from data/labeled into models/them
 evaluate: $(MODEL) ## score the model on the real-statement check set (needs ../shared/corpora)
 	$(PY) scripts/realcheck.py
 
-report: $(SENTENCES) $(MODEL) ## set up, train if needed, segment the sample corpus and write the report
-	@echo "sentences: $(SENTENCES) (removed lines: build/removed_lines.csv)"
+$(REPORT): $(STAMP) $(MODEL) $(CODE) $(STATEMENTS)
+	$(PY) -m pipeline report data/statements -o reports
+
+report: $(REPORT) ## set up, train if needed, and write the report of the sample corpus into reports/
+	@echo "open reports/index.html (summary: reports/summary.md)"
 
 bench: $(STAMP) ## measure segmentation speed and accuracy (writes bench/results.md)
 	$(PY) scripts/bench.py

@@ -134,6 +134,40 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
     tr.set_defaults(func=cmd_train)
 
+    rp = sub.add_parser(
+        "report",
+        help="write the report: how each theme's share moves over time, with intervals",
+        description=(
+            "Classify statements (or take an existing `classify` output) and write a report folder: "
+            "index.html (self-contained, works offline), figures/*.png, theme_shares.csv/.parquet (one row per "
+            "period, source and theme: n_sentences, share_raw, share_corrected, ci_low, ci_high), changes.csv, "
+            "statement_shares.csv, evidence.csv (the sentences behind each figure), unplaced.csv, "
+            "sentences.parquet and summary.md. Corrected shares adjust for the classifier's cross-validated "
+            "confusion between themes; intervals come from a bootstrap of statements within periods and "
+            "sentences within statements."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_read_options(rp)
+    rp.add_argument("-o", "--output", metavar="DIR", help="report folder (default: reports/)")
+    rp.add_argument("--model", metavar="DIR", help="model folder (default: models/theme-classifier)")
+    rp.add_argument("--period", choices=["year", "quarter", "month"],
+                    help="time unit (default: years for three years or more, else quarters or months)")
+    rp.add_argument("--by", choices=["source", "lang", "none"], default="source",
+                    help="compare groups of statements by this field (default: source)")
+    rp.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap replicates (default 1000)")
+    rp.add_argument("--min-sentences", type=int, default=50, metavar="N",
+                    help="periods with fewer sentences are flagged and never called significant (default 50)")
+    rp.add_argument("--evidence", type=int, default=5, metavar="K",
+                    help="most confident sentences kept behind each figure (default 5)")
+    rp.add_argument("--seed", type=int, metavar="N", help="bootstrap seed (default: fixed, so reruns agree)")
+    rp.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel processes for classifying")
+    rp.add_argument("--excel-safe", action="store_true",
+                    help="in the CSV tables, prefix cells starting with = + - @ with ' so spreadsheets show them as "
+                         "text")
+    rp.set_defaults(func=cmd_report)
+
     ev = sub.add_parser(
         "evaluate",
         help="score the model on gold sentences (text,label)",
@@ -244,6 +278,35 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
         rows = [(f.origin, f.reason, "failed") for f in run.failures]
         rows += [(f.origin, f.reason, "no content") for f in run.no_content]
+        write_table(pd.DataFrame(rows, columns=["origin", "reason", "status"]), args.errors)
+    _say(args, run.summary())
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from . import config
+    from .publish import run_report
+    from .report import ReportOptions
+
+    if args.bootstrap < 50:
+        raise InputError("--bootstrap must be at least 50 replicates")
+    if args.min_sentences < 1 or args.evidence < 0 or args.jobs < 1:
+        raise InputError("--min-sentences and --jobs must be at least 1, --evidence at least 0")
+    if args.removed or args.statements:
+        raise InputError("--removed and --statements belong to `segment`; use it for the cleaning details")
+    _check_outputs([args.errors])
+    opts = ReportOptions(period=args.period, by=args.by, n_boot=args.bootstrap, min_sentences=args.min_sentences,
+                         evidence_k=args.evidence, **({"seed": args.seed} if args.seed is not None else {}))
+    run = run_report(args.inputs, Path(args.output) if args.output else config.REPORTS_DIR, report_opts=opts,
+                     read_opts=_read_options(args), model_path=args.model, jobs=args.jobs, strict=args.strict,
+                     progress=_progress_wanted(args), excel_safe=args.excel_safe)
+    if args.errors:
+        import pandas as pd
+
+        from .writers import write_table
+
+        rows = [(f["origin"], f["reason"], "failed") for f in run.counts.get("failures", [])]
+        rows += [(f["origin"], f["reason"], "no content") for f in run.counts.get("no_content_list", [])]
         write_table(pd.DataFrame(rows, columns=["origin", "reason", "status"]), args.errors)
     _say(args, run.summary())
     return 0

@@ -1,0 +1,265 @@
+"""`report`: the wiring from inputs to the report folder (HTML, figures, tables, summary).
+
+Inputs are statements (classified on the way) or an existing classification output; the
+folder is built under a temporary name and swapped in at the end, so an interrupted run
+leaves the previous report whole, or none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import InputError
+from .report import ALL, Report, ReportOptions, build_report, confusion_counts
+
+#: Columns that mark a table as the output of `classify` rather than statements.
+CLASSIFIED_COLUMNS = ("statement_id", "sentence", "theme", "date")
+
+
+@dataclass
+class ReportRun:
+    """What the report was made from: the accounting behind every figure."""
+
+    report: Report
+    out_dir: Path
+    model_version: str
+    model_meta: dict[str, Any]
+    names: dict[str, str]
+    source_kind: str  # "statements" or "classified"
+    counts: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        r = self.report
+        c = self.counts
+        head = (f"report: {r.info['n_statements']} statements, {r.info['n_sentences']} sentences, "
+                f"{len(r.periods)} periods ({r.period}) -> {self.out_dir}")
+        lines = [head]
+        if "statements_read" in c:
+            lines.append(f"  statements read: {c['statements_read']}; failed: {c['failed']}; "
+                         f"no content after cleaning: {c['no_content']}; lines removed by cleaning: "
+                         f"{c['removed_total']}")
+        if r.info["n_unplaced"]:
+            lines.append(f"  not placed in a {r.period}: {r.info['n_unplaced']} statements "
+                         f"({r.info['n_unplaced_sentences']} sentences; see unplaced.csv)")
+        few = sorted({p for p in r.shares[(r.shares['too_few']) & (r.shares['source'] == ALL)]['period']})
+        if few:
+            lines.append(f"  periods with too few sentences or statements: {', '.join(few)}")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def _table_columns(path: Path) -> list[str] | None:
+    """Column names of a CSV/JSONL/Parquet file (read cheaply), or None for other files."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        if suffix == ".csv":
+            return list(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
+        if suffix == ".jsonl":
+            with open(path, encoding="utf-8-sig") as f:
+                first = next((line for line in f if line.strip()), "")
+            rec = json.loads(first) if first else {}
+            return list(rec) if isinstance(rec, dict) else []
+    except Exception:  # not readable as a table here: the statement readers report why
+        return None
+    return None
+
+
+def _classified_files(inputs: Sequence[str]) -> list[Path] | None:
+    """The files when every input is a classification output (a table or a folder of Parquet
+    parts from `classify --engine dask`), None when the inputs are statements."""
+    files: list[Path] = []
+    for item in inputs:
+        p = Path(item)
+        if item == "-" or not p.exists():
+            return None
+        found = sorted(p.glob("*.parquet")) if p.is_dir() else [p]
+        if not found:
+            return None
+        for f in found:
+            cols = _table_columns(f)
+            if cols is None or not set(CLASSIFIED_COLUMNS) <= set(cols):
+                return None
+        files += found
+    return files
+
+
+def read_classified(files: Sequence[Path]) -> pd.DataFrame:
+    """Classification outputs as one table; errors name the file."""
+    frames = []
+    for f in files:
+        try:
+            if f.suffix.lower() == ".parquet":
+                df = pd.read_parquet(f)
+            elif f.suffix.lower() == ".csv":
+                df = pd.read_csv(f, dtype={"date": str, "source": str, "statement_id": str}, keep_default_na=False,
+                                 encoding="utf-8-sig")
+            else:
+                df = pd.read_json(f, lines=True, dtype={"date": str, "source": str, "statement_id": str})
+        except Exception as e:
+            raise InputError(f"{f}: cannot be read as a classification output ({type(e).__name__}: "
+                             f"{str(e).splitlines()[0] if str(e) else ''})") from None
+        frames.append(df)
+    df = pd.concat(frames, ignore_index=True)
+    for col in ("date", "source", "lang", "statement_id"):
+        if col not in df:
+            df[col] = ""
+        df[col] = df[col].fillna("").astype(str)
+    if "sentence_index" not in df:
+        df["sentence_index"] = df.groupby("statement_id").cumcount()
+    return df
+
+
+# ---------------------------------------------------------------- output folder
+
+
+def check_output_dir(path: Path) -> Path:
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path}: exists and is not a folder (the report is a folder)")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"{path}: output folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"{path}: output folder {parent} is not writable")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """A temporary folder beside `target`, swapped in for it only when the block succeeds."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# ---------------------------------------------------------------- the run
+
+
+def theme_names(labels: Sequence[str]) -> dict[str, str]:
+    """Display names from the taxonomy; a theme it does not list keeps its id."""
+    from .themes import load_taxonomy
+
+    try:
+        tax = load_taxonomy()
+        known = {t.id: t.name_en for t in tax.themes}
+    except InputError:
+        known = {}
+    return {t: known.get(t, t) for t in labels}
+
+
+def run_report(
+    inputs: Sequence[str],
+    out_dir: str | Path,
+    *,
+    report_opts: ReportOptions | None = None,
+    read_opts: Any = None,
+    model_path: str | None = None,
+    jobs: int = 1,
+    strict: bool = False,
+    progress: bool = False,
+    excel_safe: bool = False,
+) -> ReportRun:
+    """Classify (unless the inputs are already classified), compute, and write the report."""
+    from .model import read_meta
+
+    out = check_output_dir(Path(out_dir))
+    opts = report_opts or ReportOptions()
+    classified = _classified_files(inputs)
+    with atomic_dir(out) as tmp:
+        counts: dict[str, Any] = {}
+        if classified is None:
+            from .batch import ClassifyOptions, run_classify
+            from .readers import ReadOptions
+
+            crun = run_classify(list(inputs), read_opts or ReadOptions(), ClassifyOptions(model_path=model_path),
+                                str(tmp / "sentences.parquet"), jobs=jobs, strict=strict, progress=progress)
+            df = pd.read_parquet(tmp / "sentences.parquet")
+            counts = {"statements_read": crun.statements + len(crun.failures), "failed": len(crun.failures),
+                      "no_content": len(crun.no_content), "removed_total": sum(crun.removed.values()),
+                      "removed": dict(crun.removed.most_common()),
+                      "failures": [f._asdict() for f in crun.failures],
+                      "no_content_list": [f._asdict() for f in crun.no_content]}
+            kind = "statements"
+        else:
+            df = read_classified(classified)
+            kind = "classified"
+        meta = read_meta(model_path)
+        labels = [str(x) for x in meta.get("labels", [])]
+        version = str(meta.get("version", "unknown"))
+        used = sorted(set(df["model_version"].astype(str))) if "model_version" in df else []
+        if used and used != [version]:
+            raise InputError(
+                f"{', '.join(map(str, classified or inputs))}: classified by model {', '.join(used)}, but "
+                f"{meta.get('name', 'the model')} is {version}; the correction needs the error rates of the "
+                "model that classified: pass its folder with --model"
+            )
+        rep = build_report(df, labels, confusion_counts(meta, labels), opts)
+        run = ReportRun(rep, out, version, meta, theme_names(labels), kind, counts)
+        if kind == "classified":
+            df.to_parquet(tmp / "sentences.parquet", index=False)
+        write_outputs(run, tmp, excel_safe=excel_safe)
+    return run
+
+
+def write_outputs(run: ReportRun, folder: Path, *, excel_safe: bool = False) -> None:
+    """Tables, summary, figures and the page, all into `folder`."""
+    from .figures import write_figures
+    from .report_html import render_html
+    from .summary import render_summary
+    from .writers import excel_safe as make_safe
+
+    rep = run.report
+
+    def table(df: pd.DataFrame, name: str) -> None:
+        (make_safe(df) if excel_safe else df).to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")
+
+    table(rep.shares, "theme_shares")
+    rep.shares.to_parquet(folder / "theme_shares.parquet", index=False)
+    table(rep.changes, "changes")
+    table(rep.statements, "statement_shares")
+    table(rep.evidence, "evidence")
+    table(rep.unplaced, "unplaced")
+    if run.counts.get("failures") or run.counts.get("no_content_list"):
+        rows = [(f["origin"], f["reason"], "failed") for f in run.counts.get("failures", [])]
+        rows += [(f["origin"], f["reason"], "no content") for f in run.counts.get("no_content_list", [])]
+        table(pd.DataFrame(rows, columns=["origin", "reason", "status"]), "failed")
+    run.notes.extend(write_figures(run, folder / "figures"))
+    (folder / "summary.md").write_text(render_summary(run), "utf-8")
+    (folder / "index.html").write_text(render_html(run), "utf-8")
+    info = {**rep.info, "period": rep.period, "by": rep.by, "labels": rep.labels, "model_version": run.model_version,
+            "input": run.source_kind, "counts": {k: v for k, v in run.counts.items() if not k.endswith("list")},
+            "notes": run.notes}
+    (folder / "report.json").write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")

@@ -1,0 +1,477 @@
+"""Theme shares over time, corrected for the classifier's known errors, with bootstrap intervals.
+
+Pure functions over the classified sentence table; no I/O (the wiring is `publish.py`).
+
+* Raw share: the share of sentences predicted as a theme ("classify and count").
+* Corrected share: the prevalence of a theme is not the share predicted as it, because the
+  classifier confuses themes at known rates. With `M[t, p]` = P(predicted p | true t) from the
+  cross-validated confusion matrix (per language), the predicted counts are `M.T @ true`; solving
+  for `true` (adjusted classify-and-count), clipping at zero and renormalizing gives the
+  corrected share.
+* Intervals: a two-stage bootstrap (statements within periods, sentences within statements),
+  with the confusion matrix itself redrawn in every replicate from its counts, so the interval
+  also carries the uncertainty of the error rates. Changes between periods are differences of
+  the same replicates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import SEED
+from .errors import InputError
+
+ALL = "all"
+PERIODS = ("year", "quarter", "month")
+NO_SOURCE = "(not given)"
+#: Strata with more statements than this skip the within-statement stage of the bootstrap:
+#: resampling whole statements already carries their inner variation, and it keeps large
+#: archives fast.
+TWO_STAGE_MAX_STATEMENTS = 200
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What the report computes; defaults suit a corpus of a few thousand sentences."""
+
+    period: str | None = None  # year | quarter | month; None chooses from the date range
+    by: str = "source"  # the column compared across groups: source | lang | none
+    n_boot: int = 1000
+    level: float = 0.95
+    min_sentences: int = 50
+    min_statements: int = 2
+    evidence_k: int = 5
+    seed: int = SEED
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One figure of the report: a theme's share in one period and group."""
+
+    period: str
+    source: str
+    theme: str
+    n_sentences: int
+    n_statements: int
+    share_raw: float
+    share_corrected: float
+    ci_low: float
+    ci_high: float
+    too_few: bool
+    warning: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """A theme's change in corrected share between two periods, in percentage points."""
+
+    source: str
+    theme: str
+    period_from: str
+    period_to: str
+    kind: str
+    share_from: float
+    share_to: float
+    change_pp: float
+    ci_low_pp: float
+    ci_high_pp: float
+    significant: bool
+    too_few: bool
+
+
+@dataclass
+class Report:
+    """Everything the outputs show; each table is ready to write as it is."""
+
+    shares: pd.DataFrame
+    changes: pd.DataFrame
+    statements: pd.DataFrame
+    evidence: pd.DataFrame
+    unplaced: pd.DataFrame
+    labels: list[str]
+    period: str
+    by: str
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def periods(self) -> list[str]:
+        return sorted(p for p in self.shares["period"].unique() if p != ALL)
+
+    def cell(self, period: str, group: str, theme: str) -> Cell:
+        """The figure for (period, group, theme); KeyError when that group has no such period."""
+        cells = self.__dict__.get("_cells")
+        if cells is None:
+            names = [f for f in Cell.__dataclass_fields__]
+            cells = {(r[0], r[1], r[2]): Cell(*r) for r in self.shares[names].itertuples(index=False, name=None)}
+            self.__dict__["_cells"] = cells
+        return cells[(period, group, theme)]
+
+    def has(self, period: str, group: str) -> bool:
+        try:
+            self.cell(period, group, self.labels[0])
+        except KeyError:
+            return False
+        return True
+
+    def changes_of(self, group: str) -> list[Change]:
+        names = list(Change.__dataclass_fields__)
+        sub = self.changes[self.changes["source"] == group]
+        return [Change(*r) for r in sub[names].itertuples(index=False, name=None)]
+
+    @property
+    def groups(self) -> list[str]:
+        """`all` first, then the compared groups by size."""
+        g = self.shares[(self.shares["period"] == ALL) & (self.shares["source"] != ALL)]
+        sizes = g.groupby("source")["n_sentences"].first().sort_values(ascending=False, kind="stable")
+        return [ALL, *sizes.index.tolist()]
+
+
+# ---------------------------------------------------------------- periods
+
+
+def _date_parts(date: str) -> tuple[int, int | None]:
+    """(year, month or None) of a YYYY, YYYY-MM or YYYY-MM-DD date; ValueError otherwise."""
+    parts = str(date).strip().split("-")
+    if not parts[0].isdigit() or len(parts[0]) != 4 or len(parts) > 3:
+        raise ValueError(date)
+    year = int(parts[0])
+    month = int(parts[1]) if len(parts) > 1 else None
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError(date)
+    return year, month
+
+
+def period_of(date: str, period: str) -> str | None:
+    """The period label of a date (`2009`, `2009-Q2`, `2009-05`), or None when the date is
+    coarser than the period (a year-only date has no quarter): such dates are never invented."""
+    year, month = _date_parts(date)
+    if period == "year":
+        return f"{year:04d}"
+    if month is None:
+        return None
+    if period == "quarter":
+        return f"{year:04d}-Q{(month - 1) // 3 + 1}"
+    if period == "month":
+        return f"{year:04d}-{month:02d}"
+    raise ValueError(f"unknown period {period!r}")
+
+
+def choose_period(dates: pd.Series) -> str:
+    """Years for corpora spanning three years or more (or with many year-only dates),
+    quarters for a year or more, else months."""
+    parsed = []
+    for d in dates.dropna().unique():
+        try:
+            parsed.append(_date_parts(str(d)))
+        except ValueError:
+            continue
+    if not parsed:
+        return "year"
+    years = [y for y, _ in parsed]
+    coarse = sum(m is None for _, m in parsed) / len(parsed)
+    months = [y * 12 + (m or 1) for y, m in parsed]
+    span_months = max(months) - min(months)
+    if max(years) - min(years) >= 3 or coarse > 0.05:
+        return "year"
+    return "quarter" if span_months >= 9 else "month"
+
+
+# ---------------------------------------------------------------- the classifier's errors
+
+
+def confusion_counts(meta: dict[str, Any], labels: list[str]) -> dict[str, np.ndarray]:
+    """Cross-validated confusion counts (rows true, columns predicted) per language and `all`,
+    in `labels` order, from a model's meta.json."""
+    scores = (meta.get("cv") or {}).get("scores") or {}
+    out: dict[str, np.ndarray] = {}
+    for lang, s in scores.items():
+        cm = (s or {}).get("confusion_matrix") or {}
+        order = [str(x) for x in cm.get("labels", [])]
+        rows = cm.get("rows_true_cols_pred")
+        if not rows or sorted(order) != sorted(labels):
+            continue
+        m = np.asarray(rows, dtype=float)
+        idx = [order.index(lab) for lab in labels]
+        out[str(lang)] = m[np.ix_(idx, idx)]
+    if ALL not in out:
+        raise InputError("the model's meta.json has no cross-validated confusion matrix for its themes; "
+                         "retrain it with `make train` to get corrected shares")
+    return out
+
+
+def _rates(counts: np.ndarray) -> np.ndarray:
+    """Row-normalized P(predicted | true); a theme never seen keeps an identity row."""
+    rows = counts.sum(axis=-1, keepdims=True)
+    eye = np.broadcast_to(np.eye(counts.shape[-1]), counts.shape)
+    return np.where(rows > 0, counts / np.where(rows > 0, rows, 1), eye)
+
+
+def correct(pred: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """Corrected shares from predicted counts per language.
+
+    `pred`: (..., L, K) predicted counts; `rates`: (..., L, K, K) P(pred | true) per language
+    (broadcast over the leading axes). Returns (..., K) shares: clipped at zero, summing to one.
+    """
+    lead = np.broadcast_shapes(rates.shape[:-2], pred.shape[:-1])
+    mt = np.broadcast_to(np.swapaxes(rates, -1, -2), (*lead, *rates.shape[-2:]))
+    rhs = np.broadcast_to(pred[..., None], (*lead, pred.shape[-1], 1))
+    try:
+        true = np.linalg.solve(mt, rhs)[..., 0]
+    except np.linalg.LinAlgError:  # a singular error matrix: least squares instead
+        true = np.einsum("...ij,...j->...i", np.linalg.pinv(mt), rhs[..., 0])
+    total = np.clip(true.sum(axis=-2), 0, None)
+    s = total.sum(axis=-1, keepdims=True)
+    raw = pred.sum(axis=-2)
+    raw_s = raw.sum(axis=-1, keepdims=True)
+    fallback = raw / np.where(raw_s > 0, raw_s, 1)
+    return np.where(s > 0, total / np.where(s > 0, s, 1), fallback)
+
+
+# ---------------------------------------------------------------- bootstrap
+
+
+def _boot_counts(counts: np.ndarray, strata: np.ndarray, n_boot: int, rng: np.random.Generator,
+                 k: int, prior: float = 1.0) -> np.ndarray:
+    """(n_boot, C) resampled total counts: statements resampled within each stratum, then
+    sentences within each statement.
+
+    The second stage is a Bayesian bootstrap: a statement's theme mix is drawn from
+    Dirichlet(counts + a prior of one sentence spread over the themes of its language), which
+    has the spread of resampling its sentences, and a theme no sentence was predicted as still
+    gets a small upper bound instead of an interval of [0, 0].
+    """
+    out = np.zeros((n_boot, counts.shape[1]), dtype=float)
+    n_sent = counts.sum(axis=1)
+    slots = counts.reshape(len(counts), -1, k).sum(axis=2).argmax(axis=1)
+    alpha = counts.astype(float)
+    for i, sl in enumerate(slots):
+        alpha[i, sl * k : (sl + 1) * k] += prior / k
+    for h in np.unique(strata):
+        idx = np.flatnonzero(strata == h)
+        s = len(idx)
+        w = rng.multinomial(s, np.full(s, 1.0 / s), size=n_boot)  # (B, S) statement multiplicities
+        if s > TWO_STAGE_MAX_STATEMENTS:
+            out += w @ counts[idx]
+            continue
+        step = max(1, 2_000_000 // (s * counts.shape[1]))
+        a = alpha[idx]
+        for lo in range(0, n_boot, step):
+            ww = w[lo : lo + step]
+            g = rng.standard_gamma(np.broadcast_to(a, (len(ww), *a.shape)))
+            g = np.where(a > 0, g, 0.0)
+            p = g / g.sum(axis=2, keepdims=True)
+            out[lo : lo + step] += np.einsum("bs,bsc->bc", ww * n_sent[idx][None, :], p)
+    return out
+
+
+def _interval(x: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    a = (1 - level) / 2
+    return np.quantile(x, a, axis=0), np.quantile(x, 1 - a, axis=0)
+
+
+# ---------------------------------------------------------------- the report
+
+
+def predicted(df: pd.DataFrame, labels: list[str]) -> np.ndarray:
+    """Index of the predicted theme per sentence: argmax of the `p_<theme>` columns (so an
+    `uncertain` label from --min-confidence still counts as the model's best guess)."""
+    cols = [f"p_{t}" for t in labels]
+    if all(c in df.columns for c in cols):
+        return np.asarray(df[cols].to_numpy(dtype=float).argmax(axis=1))
+    lookup = {t: i for i, t in enumerate(labels)}
+    bad = ~df["theme"].isin(lookup)
+    if bad.any():
+        raise InputError(f"theme {df['theme'][bad].iloc[0]!r} is not one of the model's themes ({', '.join(labels)})")
+    return np.asarray(df["theme"].map(lookup).to_numpy(dtype=int))
+
+
+def build_report(
+    sentences: pd.DataFrame,
+    labels: list[str],
+    confusion: dict[str, np.ndarray],
+    opts: ReportOptions | None = None,
+) -> Report:
+    """Shares, changes, per-statement shares and evidence from classified sentences."""
+    opts = opts or ReportOptions()
+    if opts.by not in ("source", "lang", "none"):
+        raise InputError(f"--by {opts.by!r}: use source, lang or none")
+    if opts.period is not None and opts.period not in PERIODS:
+        raise InputError(f"--period {opts.period!r}: use one of {', '.join(PERIODS)}")
+    if sentences.empty:
+        raise InputError("no classified sentences to report on")
+    k = len(labels)
+    df = sentences.reset_index(drop=True).copy()
+    df["pred"] = predicted(df, labels)
+    df["date"] = df["date"].fillna("").astype(str)
+    df["source"] = df["source"].fillna("").astype(str).str.strip().replace("", NO_SOURCE)
+    df["lang"] = df["lang"].fillna("").astype(str)
+    period = opts.period or choose_period(df["date"])
+
+    # Periods per statement; a statement whose date is missing or too coarse is listed, not dropped.
+    stmt = df.groupby("statement_id", sort=False).agg(date=("date", "first"), source=("source", "first"),
+                                                        n=("pred", "size")).reset_index()
+    placed, reasons = [], []
+    for d in stmt["date"]:
+        try:
+            p = period_of(d, period) if d else None
+            placed.append(p)
+            reasons.append("" if p else (f"date {d} has no {period}" if d else "no date"))
+        except ValueError:
+            placed.append(None)
+            reasons.append(f"unparseable date {d!r}")
+    stmt["period"] = placed
+    unplaced = stmt[stmt["period"].isna()].assign(reason=[r for r, p in zip(reasons, placed, strict=True) if p is None])
+    unplaced = unplaced[["statement_id", "date", "source", "n", "reason"]].rename(columns={"n": "n_sentences"})
+    stmt = stmt[stmt["period"].notna()].reset_index(drop=True)
+    df = df.merge(stmt[["statement_id", "period"]], on="statement_id", how="inner")
+    if df.empty:
+        raise InputError(f"no statement has a date that places it in a {period}: "
+                         f"{unplaced['reason'].iloc[0]} (statement {unplaced['statement_id'].iloc[0]})")
+
+    langs = [x for x in confusion if x != ALL]
+    lang_idx = {x: i for i, x in enumerate(langs)}
+    n_l = len(langs) + 1  # the last slot uses the pooled matrix
+    df["lslot"] = df["lang"].map(lambda x: lang_idx.get(x, len(langs)))
+    point_rates = _rates(np.stack([confusion[x] for x in langs] + [confusion[ALL]]))
+
+    # Per-statement (language, predicted theme) counts: the unit the bootstrap resamples.
+    s_index = {sid: i for i, sid in enumerate(stmt["statement_id"])}
+    counts = np.zeros((len(stmt), n_l * k), dtype=np.int64)
+    np.add.at(counts, (df["statement_id"].map(s_index).to_numpy(), (df["lslot"] * k + df["pred"]).to_numpy()), 1)
+    group_col = {"source": "source", "lang": "lang", "none": None}[opts.by]
+    stmt_group = (df.groupby("statement_id")[group_col].first().reindex(stmt["statement_id"]).to_numpy()
+                  if group_col else None)
+
+    rng = np.random.default_rng(opts.seed)
+    # Every replicate redraws the error rates from their counts (Jeffreys prior), the same
+    # draw for all groups so that changes between periods share it.
+    boot_rates = np.empty((opts.n_boot, n_l, k, k))
+    for li, x in enumerate([*langs, ALL]):
+        for r, row in enumerate(confusion[x]):
+            boot_rates[:, li, r, :] = rng.dirichlet(row + 0.5, size=opts.n_boot)
+
+    periods = sorted(stmt["period"].unique())
+    p_of = stmt["period"].to_numpy()
+    groups: list[tuple[str, str, np.ndarray]] = [(p, ALL, p_of == p) for p in periods]
+    groups.append((ALL, ALL, np.ones(len(stmt), dtype=bool)))
+    if stmt_group is not None:
+        for g in sorted(set(stmt_group)):
+            gm = stmt_group == g
+            groups += [(p, str(g), gm & (p_of == p)) for p in periods if (gm & (p_of == p)).any()]
+            groups.append((ALL, str(g), gm))
+
+    rows: list[dict[str, Any]] = []
+    replicates: dict[tuple[str, str], np.ndarray] = {}
+    for p, g, mask in groups:
+        c = counts[mask]
+        pred_counts = c.sum(axis=0).reshape(n_l, k)
+        n = int(pred_counts.sum())
+        raw = pred_counts.sum(axis=0) / n
+        corr = correct(pred_counts.astype(float), point_rates)
+        bc = _boot_counts(c, p_of[mask], opts.n_boot, rng, k).reshape(opts.n_boot, n_l, k)
+        b_raw = bc.sum(axis=1) / bc.sum(axis=(1, 2))[:, None]
+        b_corr = correct(bc, boot_rates)
+        replicates[(p, g)] = b_corr
+        lo, hi = _interval(b_corr, opts.level)
+        rlo, rhi = _interval(b_raw, opts.level)
+        n_st = int(mask.sum())
+        warn = []
+        if n < opts.min_sentences:
+            warn.append(f"fewer than {opts.min_sentences} sentences")
+        if p != ALL and n_st < opts.min_statements:
+            warn.append(f"only {n_st} statement" + ("s" if n_st != 1 else ""))
+        for i, t in enumerate(labels):
+            rows.append({
+                "period": p, "source": g, "theme": t, "n_sentences": n,
+                "share_raw": float(raw[i]), "share_corrected": float(corr[i]),
+                "ci_low": float(min(lo[i], corr[i])), "ci_high": float(max(hi[i], corr[i])),
+                "n_statements": n_st, "raw_ci_low": float(rlo[i]), "raw_ci_high": float(rhi[i]),
+                "too_few": bool(warn), "warning": "; ".join(warn),
+            })
+    shares = pd.DataFrame(rows)
+    changes = _changes(shares, replicates, labels, opts.level)
+    evidence = _evidence(df, labels, opts.evidence_k, group_col)
+    per_statement = _statement_shares(df, stmt, labels)
+    info = {
+        "n_sentences": len(df), "n_statements": len(stmt), "n_unplaced": len(unplaced),
+        "n_unplaced_sentences": int(unplaced["n_sentences"].sum()),
+        "date_min": min(stmt["date"]), "date_max": max(stmt["date"]),
+        "n_boot": opts.n_boot, "level": opts.level, "min_sentences": opts.min_sentences,
+        "confusion_languages": langs, "seed": opts.seed,
+    }
+    return Report(shares, changes, per_statement, evidence, unplaced.reset_index(drop=True), list(labels), period,
+                  opts.by, info)
+
+
+def _changes(shares: pd.DataFrame, reps: dict[tuple[str, str], np.ndarray], labels: list[str],
+             level: float) -> pd.DataFrame:
+    """Consecutive period-to-period changes (and first to last) in percentage points."""
+    rows = []
+    for g, sub in shares[shares["period"] != ALL].groupby("source", sort=False):
+        per = sub.drop_duplicates("period").set_index("period").sort_index()
+        order = per.index.tolist()
+        pairs = [(a, b, "consecutive") for a, b in pairwise(order)]
+        if len(order) > 2:
+            pairs.append((order[0], order[-1], "first to last"))
+        for a, b, kind in pairs:
+            diff = (reps[(b, str(g))] - reps[(a, str(g))]) * 100
+            lo, hi = _interval(diff, level)
+            few = bool(per.loc[a, "too_few"] or per.loc[b, "too_few"])
+            for i, t in enumerate(labels):
+                va = float(sub[(sub["period"] == a) & (sub["theme"] == t)]["share_corrected"].iloc[0])
+                vb = float(sub[(sub["period"] == b) & (sub["theme"] == t)]["share_corrected"].iloc[0])
+                ch = (vb - va) * 100
+                rows.append({
+                    "source": g, "theme": t, "period_from": a, "period_to": b, "kind": kind,
+                    "share_from": va, "share_to": vb, "change_pp": ch,
+                    "ci_low_pp": float(min(lo[i], ch)), "ci_high_pp": float(max(hi[i], ch)),
+                    # A change involving a thin period is shown but never called significant.
+                    "significant": bool(not few and (lo[i] > 0 or hi[i] < 0)), "too_few": few,
+                })
+    cols = ["source", "theme", "period_from", "period_to", "kind", "share_from", "share_to", "change_pp",
+            "ci_low_pp", "ci_high_pp", "significant", "too_few"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+_EVIDENCE_COLS = ["statement_id", "date", "source", "lang", "sentence_index", "start", "end", "sentence"]
+
+
+def _evidence(df: pd.DataFrame, labels: list[str], k: int, group_col: str | None) -> pd.DataFrame:
+    """The most confident sentences behind each (period, group, theme) figure."""
+    conf = df[[f"p_{t}" for t in labels]].to_numpy(dtype=float) if f"p_{labels[0]}" in df else None
+    d = df.assign(theme=[labels[i] for i in df["pred"]],
+                  confidence=conf[np.arange(len(df)), df["pred"]] if conf is not None else np.nan)
+    d = d.sort_values(["confidence", "statement_id", "sentence_index"], ascending=[False, True, True],
+                      kind="stable")
+    cols = [c for c in _EVIDENCE_COLS if c in d.columns]
+    parts = []
+    for period_key in ("period", None):
+        for gkey in (None, group_col) if group_col else (None,):
+            if period_key is None and gkey is None:
+                keys = ["theme"]
+            else:
+                keys = [c for c in (period_key, gkey) if c] + ["theme"]
+            top = d.groupby(keys, sort=False).head(k).copy()
+            top["period"] = top["period"] if period_key else ALL
+            top["group"] = top[gkey] if gkey else ALL
+            parts.append(top)
+    ev = pd.concat(parts, ignore_index=True)
+    ev["rank"] = ev.groupby(["period", "group", "theme"]).cumcount() + 1
+    out = ev[["period", "group", "theme", "rank", "confidence", *cols]].rename(columns={"group": "group_value"})
+    return out.sort_values(["period", "group_value", "theme", "rank"], kind="stable").reset_index(drop=True)
+
+
+def _statement_shares(df: pd.DataFrame, stmt: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
+    """Every statement with its period, size and raw theme shares."""
+    counts = pd.crosstab(df["statement_id"], df["pred"]).reindex(columns=range(len(labels)), fill_value=0)
+    counts.columns = [f"share_{t}" for t in labels]
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    first = df.groupby("statement_id", sort=False).agg(lang=("lang", "first"))
+    out = stmt.rename(columns={"n": "n_sentences"}).set_index("statement_id").join(first).join(shares)
+    cols = ["date", "period", "source", "lang", "n_sentences", *shares.columns]
+    return out[cols].reset_index().sort_values(["period", "date", "statement_id"], kind="stable").reset_index(drop=True)
