@@ -155,7 +155,10 @@ def _changes_figure(plt: Any, run: ReportRun, path: Path) -> None:
             i, j = steps.index((r.period_from, r.period_to)), rep.labels.index(str(r.theme))
             grid[i, j], sig[i, j] = r.change_pp, r.significant
         lim = max(5.0, float(np.nanmax(np.abs(grid))))
-        ax.imshow(np.where(sig, grid, 0.0), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
+        from matplotlib.colors import LinearSegmentedColormap
+
+        cmap = LinearSegmentedColormap.from_list("fall_rise", ["#e07b6f", "#ffffff", "#6cc27a"])  # as on the page
+        ax.imshow(np.where(sig, grid, 0.0), cmap=cmap, vmin=-lim, vmax=lim, aspect="auto")
         for i in range(len(steps)):
             for j in range(len(rep.labels)):
                 ax.text(j, i, f"{grid[i, j]:+.0f}" + ("*" if sig[i, j] else ""), ha="center", va="center",
