@@ -8,10 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
 from .model import ThemeModel
 from .themes import Taxonomy, Theme
-from .train import expected_calibration_error, read_labeled, score
+from .train import expected_calibration_error, labeled_paths, read_labeled, score
 
 
 def _model_taxonomy(model: ThemeModel) -> Taxonomy:
@@ -49,10 +48,7 @@ def evaluate(model: ThemeModel, gold: pd.DataFrame, n_errors: int = 10) -> dict[
 
 
 def read_gold(paths: list[Path], model: ThemeModel) -> pd.DataFrame:
-    for p in paths:
-        if not p.is_file():
-            raise InputError(f"{p}: no such file")
-    return read_labeled(paths, _model_taxonomy(model), for_training=False)
+    return read_labeled(labeled_paths(paths), _model_taxonomy(model), for_training=False)
 
 
 def format_report(result: dict[str, Any]) -> str:

@@ -94,13 +94,13 @@ class EnglishSegmenter:
             if m.group("p") != "." or m.group("c") not in ("", ")"):
                 continue
             start = m.start()
-            tok = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1
+            tok = _token_start(text, start)
             value = _marker_value(text[tok:start])
             if value:
                 marks.append((tok, value))
         i = text.find(") ")
         while i > 0:
-            tok = max(text.rfind(" ", 0, i), text.rfind("\n", 0, i)) + 1
+            tok = _token_start(text, i)
             value = _marker_value(text[tok:i])
             if value:
                 marks.append((tok, value))
@@ -135,9 +135,7 @@ class EnglishSegmenter:
         if first in _OPENERS and len(next_tok) > 1:
             first = next_tok.lstrip(_OPENERS)[:1] or first
         start = m.start()
-        ws = text.rfind(" ", 0, start)
-        nl_pos = text.rfind("\n", 0, start)
-        tok_start = (ws if ws > nl_pos else nl_pos) + 1
+        tok_start = _token_start(text, start)
         word = text[tok_start:start]
         if core == ".":
             if (first.isupper() and len(word) > 2 and word.isalpha() and word.islower() and not m.group("c")
@@ -223,6 +221,17 @@ class EnglishSegmenter:
         if nf:
             breaks = sorted(set(breaks))
         return _spans_from_breaks(text, breaks)
+
+
+#: How far back a candidate's word is looked for: longer "words" are no abbreviation or list
+#: marker, and an unbounded search made one huge paragraph without line breaks quadratic.
+_WORD_LOOKBACK = 64
+
+
+def _token_start(text: str, end: int) -> int:
+    """Start of the whitespace-delimited token ending at `end` (at most `_WORD_LOOKBACK` back)."""
+    lo = max(0, end - _WORD_LOOKBACK)
+    return max(text.rfind(" ", lo, end), text.rfind("\n", lo, end), lo - 1) + 1
 
 
 def _spans_from_breaks(text: str, breaks: list[int]) -> list[Span]:

@@ -376,6 +376,25 @@ def labeled_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".jsonl") and p.is_file())
 
 
+def labeled_paths(inputs: Sequence[Path | str]) -> list[Path]:
+    """Labeled files from files and folders; a folder without any is an error naming it."""
+    paths: list[Path] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            found = labeled_files(p)
+            if not found:
+                others = sum(1 for x in p.iterdir() if x.is_file() and not x.name.startswith("."))
+                raise InputError(f"{p}: no labeled files (.csv, .jsonl) in this folder"
+                                 + (f" ({others} other file{'s' if others != 1 else ''})" if others else ""))
+            paths += found
+        elif p.is_file():
+            paths.append(p)
+        else:
+            raise InputError(f"{p}: no such file or folder")
+    return paths
+
+
 def run_training(
     inputs: Sequence[Path] | None = None,
     out_dir: Path | None = None,
@@ -388,15 +407,7 @@ def run_training(
 
     tax_path = Path(taxonomy_path or config.THEMES_FILE)
     taxonomy = load_taxonomy(tax_path)
-    paths: list[Path] = []
-    for p in inputs or [config.LABELED_DIR]:
-        p = Path(p)
-        if p.is_dir():
-            paths += labeled_files(p)
-        elif p.exists():
-            paths.append(p)
-        else:
-            raise InputError(f"{p}: no such file or folder")
+    paths = labeled_paths(inputs or [config.LABELED_DIR])
     df = read_labeled(paths, taxonomy)
     out = Path(out_dir or config.MODEL_DIR)
     if out.exists() and not out.is_dir():
