@@ -243,6 +243,10 @@ def _read_options(args: argparse.Namespace) -> ReadOptions:
         date = parse_date(args.date)
         if date is None:
             raise InputError(f"--date {args.date!r}: unparseable (use YYYY, YYYY-MM or YYYY-MM-DD)")
+        from .dates import is_future
+
+        if is_future(date):
+            raise InputError(f"--date {args.date}: is after today; a statement cannot come from the future")
     return ReadOptions(date=date, source=args.source, lang=args.lang, fmt=args.fmt)
 
 
@@ -342,9 +346,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .writers import atomic_path
 
     if args.json and args.json != "-":
-        out = Path(args.json)
-        if out.is_dir() or not out.parent.is_dir():
-            raise InputError(f"{out}: cannot write there (folder missing, or it is a folder)")
+        from .writers import check_output_path
+
+        check_output_path(args.json, (".json",))
     model = load_model(args.model)
     gold = read_gold([Path(g) for g in args.gold], model)
     result = evaluate(model, gold, args.errors_shown)

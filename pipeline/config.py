@@ -75,3 +75,6 @@ LATIN_CHAR_MIN_DF = 2
 CLASSIFIER_PARAMS: dict[str, object] = {"max_iter": 2000, "class_weight": "balanced"}
 #: Each theme needs at least this many labeled sentences to be learned at all.
 MIN_EXAMPLES_PER_THEME = 10
+#: A labeled or gold "sentence" longer than this is a broken file (a missing quote, a whole
+#: document in one cell), not a sentence: refused with its line number.
+MAX_LABELED_CHARS = 20_000

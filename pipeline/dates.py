@@ -129,3 +129,11 @@ def date_from_text(text: str, start: int = 0) -> str | None:
         if best:
             return best[1]
     return None
+
+
+def is_future(date: str, today: dt.date | None = None) -> bool:
+    """Whether a date (at its own precision) lies after today: 2031 is, this year is not."""
+    today = today or dt.date.today()
+    parts = [int(x) for x in date.split("-")]
+    now = [today.year, today.month, today.day][: len(parts)]
+    return parts > now

@@ -131,7 +131,7 @@ def read_classified(files: Sequence[Path]) -> pd.DataFrame:
 
 def check_output_dir(path: Path) -> Path:
     if path.exists() and not path.is_dir():
-        raise InputError(f"{path}: exists and is not a folder (the report is a folder)")
+        raise InputError(f"{path}: exists and is not a folder")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise InputError(f"{path}: output folder {parent} does not exist")

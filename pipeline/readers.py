@@ -7,6 +7,7 @@ Every way a statement can fail to be read (bad bytes, bad row, no date) becomes 
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import io
 import json
 import math
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .config import STATEMENT_FIELDS, SUPPORTED_SUFFIXES, TABLE_SUFFIXES, ZH_HAN_SHARE
-from .dates import date_from_name, date_from_text, parse_date
+from .dates import date_from_name, date_from_text, is_future, parse_date
 from .errors import InputError, StatementError
 from .records import Failure, Statement
 
@@ -179,6 +180,11 @@ def build_statement(
         raise StatementError(
             f"{origin}: no date found in metadata, file name or first lines; "
             "add 'date: YYYY-MM-DD' front matter, a date column, or pass --date"
+        )
+    if is_future(date):
+        raise StatementError(
+            f"{origin}: date {date} ({date_source}) is after today ({dt.date.today().isoformat()}); "
+            "a statement cannot come from the future: fix its date"
         )
     lang = (opts.lang or fields["lang"]).lower()
     if lang and lang not in ("en", "zh"):

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import re
 import time
 from collections.abc import Sequence
@@ -67,6 +68,9 @@ def read_labeled(paths: Sequence[Path], taxonomy: Taxonomy, for_training: bool =
         for row in df.itertuples():
             if not row.text:
                 raise InputError(f"{name} line {row.line}: empty text")
+            if len(row.text) > config.MAX_LABELED_CHARS:
+                raise InputError(f"{name} line {row.line}: text is {len(row.text):,} characters long; a labeled "
+                                 f"sentence has at most {config.MAX_LABELED_CHARS:,} (a missing quote?)")
             if row.label not in known:
                 raise InputError(
                     f"{name} line {row.line}: unknown label {row.label!r} (taxonomy: {', '.join(taxonomy.ids)})"
@@ -403,15 +407,18 @@ def run_training(
 ) -> dict[str, Any]:
     """Read labeled data, fit, and write the model folder; nothing is written if anything fails."""
     from .model import library_versions, save_model
+    from .publish import check_output_dir
     from .themes import load_taxonomy
 
     tax_path = Path(taxonomy_path or config.THEMES_FILE)
     taxonomy = load_taxonomy(tax_path)
+    out = Path(out_dir or config.MODEL_DIR)
+    if out.is_dir() and not os.access(out, os.W_OK):
+        raise InputError(f"{out}: model folder is not writable")
+    if not out.is_dir():
+        check_output_dir(out)  # fail before a minute of training, not after
     paths = labeled_paths(inputs or [config.LABELED_DIR])
     df = read_labeled(paths, taxonomy)
-    out = Path(out_dir or config.MODEL_DIR)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a folder")
     pipeline, meta = fit(df, taxonomy, progress)
     real = read_realcheck(config.REALCHECK_DIR, config.SHARED_CORPORA)
     if real is not None and len(real):
