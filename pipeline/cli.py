@@ -181,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", metavar="DIR", help="model folder (default: models/theme-classifier)")
     ev.add_argument("--json", metavar="FILE", help="also write the results as JSON ('-' for stdout only)")
     ev.add_argument("--errors-shown", type=int, default=10, metavar="N", help="most confident errors to list")
+    ev.add_argument("-q", "--quiet", action="store_true", help="print nothing (use with --json FILE)")
     ev.set_defaults(func=cmd_evaluate)
     return parser
 
@@ -356,7 +357,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.json == "-":
         print(text)
         return 0
-    print(format_report(result))
+    if not args.quiet:
+        print(format_report(result))
     if args.json:
         with atomic_path(Path(args.json)) as tmp:
             tmp.write_text(text + "\n", "utf-8")

@@ -143,17 +143,25 @@ def check_output_dir(path: Path) -> Path:
 @contextlib.contextmanager
 def atomic_dir(target: Path) -> Iterator[Path]:
     """A temporary folder beside `target`, swapped in for it only when the block succeeds."""
+    import fcntl
+
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         yield tmp
         os.chmod(tmp, 0o777 & ~_umask())
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            os.replace(target, old)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        # Two runs swapping the same folder take turns, so each swap is whole: the folder is
+        # always one run's complete output (the last to finish).
+        # The lock is on the parent folder itself, so no lock file is left behind.
+        fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if target.exists():
+                os.replace(target, old)
+            os.replace(tmp, target)
+        finally:
+            os.close(fd)
+        shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
