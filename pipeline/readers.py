@@ -353,6 +353,18 @@ def _open_text(src: Source, stdin: BinaryIO | None) -> io.TextIOWrapper:
     return io.TextIOWrapper(raw, encoding=enc, newline="")
 
 
+def _folded(columns: Any, name: str) -> list[str]:
+    """Column names compared without case or surrounding space; two that fold to one name
+    are an error (one would silently hide the other)."""
+    out = [str(c).strip().lower() for c in columns]
+    seen: dict[str, str] = {}
+    for raw, folded in zip(columns, out, strict=True):
+        if folded in seen:
+            raise InputError(f"{name}: columns {seen[folded]!r} and {str(raw)!r} are the same name; rename one")
+        seen[folded] = str(raw)
+    return out
+
+
 def _rows_csv(stream: io.TextIOWrapper, name: str) -> Iterator[tuple[int, dict[str, Any] | Failure]]:
     import csv
 
@@ -362,7 +374,7 @@ def _rows_csv(stream: io.TextIOWrapper, name: str) -> Iterator[tuple[int, dict[s
     try:
         reader = pd.read_csv(stream, dtype=str, keep_default_na=False, na_filter=False, chunksize=5000)
         for chunk in reader:
-            chunk.columns = [str(c).strip().lower() for c in chunk.columns]
+            chunk.columns = _folded(chunk.columns, name)
             if "text" not in chunk.columns:
                 cols = ", ".join(map(str, chunk.columns[:8]))
                 raise InputError(f"{name}: missing required column 'text' (found: {cols})")
@@ -398,7 +410,11 @@ def _rows_jsonl(stream: io.TextIOWrapper, name: str) -> Iterator[tuple[int, dict
             if not isinstance(rec, dict):
                 yield lineno, Failure(f"{name} line {lineno}", "not a JSON object")
                 continue
-            rec = {str(k).lower(): v for k, v in rec.items()}
+            folded = {str(k).strip().lower(): v for k, v in rec.items()}
+            if len(folded) < len(rec):
+                yield lineno, Failure(f"{name} line {lineno}", "two fields with the same name when case is ignored")
+                continue
+            rec = folded
             if "text" not in rec:
                 yield lineno, Failure(f"{name} line {lineno}", "missing required field 'text'")
                 continue
@@ -417,7 +433,7 @@ def _rows_parquet(src: Source, stdin: BinaryIO | None) -> Iterator[tuple[int, di
         pf = pq.ParquetFile(source)
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as e:
         raise InputError(f"{src.display}: not a readable Parquet file ({str(e).splitlines()[0]})") from None
-    names = [n.lower() for n in pf.schema_arrow.names]
+    names = _folded(pf.schema_arrow.names, src.display)
     if "text" not in names:
         raise InputError(f"{src.display}: missing required column 'text' (found: {', '.join(names[:8])})")
     row = 0
