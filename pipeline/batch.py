@@ -12,39 +12,53 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
-import pandas as pd
-
-from .classify import classify_sentences
 from .clean import normalize, tidy
 from .errors import InputError
-from .model import ThemeModel, load_model
+from .model import ThemeModel, load_scoring_model
 from .readers import ReadOptions, detect_lang, read_statements
 from .records import Failure, Sentence, Statement
 from .segment import segment_statement
-from .workflow import sentences_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
 class ClassifyOptions:
-    """What `classify` does to each chunk (picklable: sent to worker processes)."""
+    """What `classify` does to each chunk (picklable: sent to worker processes).
+
+    With `schema` (from `classify.output_schema`) chunks come back as Arrow tables of that
+    schema, ready for Parquet; without it, as pandas frames.
+    """
 
     model_path: str | None = None
     sentences_mode: bool = False
     top_k: int = 1
     min_confidence: float = 0.0
     segmenter: str = "fast"
+    schema: Any = None
 
 
 @dataclass
 class ChunkResult:
-    frame: pd.DataFrame
+    """One chunk's rows (`table`: a pyarrow Table or a pandas DataFrame) and counts."""
+
+    table: Any
     n_statements: int
     removed: Counter[str]
     empty: list[Failure]
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.table)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.table if not hasattr(self.table, "to_pandas") else self.table.to_pandas()
 
 
 @dataclass
@@ -82,7 +96,7 @@ def _init_worker(model_path: str | None) -> None:
 
     warnings.simplefilter("ignore")  # the parent already warned once
     if _MODEL is None:  # forked workers inherit the parent's verified model
-        _MODEL = load_model(model_path)
+        _MODEL = load_scoring_model(model_path)
 
 
 def sentences_of(stmt: Statement) -> list[Sentence]:
@@ -120,8 +134,16 @@ def process_chunk(statements: list[Statement], opts: ClassifyOptions, model: The
         if not got:
             empty.append(Failure(st.origin, "no content sentences after cleaning"))
         sentences.extend(got)
-    frame = classify_sentences(model, sentences_frame(sentences), opts.top_k, opts.min_confidence)
-    return ChunkResult(frame, len(statements), removed, empty)
+    if opts.schema is not None:
+        from .classify import classify_table
+
+        table = classify_table(model, sentences, opts.schema, opts.top_k, opts.min_confidence)
+    else:
+        from .classify import classify_sentences
+        from .workflow import sentences_frame
+
+        table = classify_sentences(model, sentences_frame(sentences), opts.top_k, opts.min_confidence)
+    return ChunkResult(table, len(statements), removed, empty)
 
 
 def _process_in_worker(args: tuple[list[Statement], ClassifyOptions]) -> ChunkResult:
@@ -191,7 +213,14 @@ class TableSink:
             self._tmp = self._ctx.__enter__()
         return self
 
-    def write(self, df: pd.DataFrame) -> None:
+    @property
+    def parquet(self) -> bool:
+        return self.path is not None and self.path.suffix.lower() == ".parquet"
+
+    def write(self, df: Any) -> None:
+        """Append a chunk: a pandas DataFrame, or (Parquet only) an Arrow table of the output schema."""
+        if hasattr(df, "to_pandas") and not self.parquet:
+            df = df.to_pandas()
         if self.path is None:
             out = sys.stdout
             for rec in df.to_dict("records"):
@@ -204,10 +233,12 @@ class TableSink:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
+            table = df if isinstance(df, pa.Table) else None
             if self._pq is None:
-                self._schema = pa.Schema.from_pandas(df, preserve_index=False)
+                self._schema = table.schema if table is not None else pa.Schema.from_pandas(df, preserve_index=False)
                 self._pq = pq.ParquetWriter(self._tmp, self._schema)
-            self._pq.write_table(pa.Table.from_pandas(df, schema=self._schema, preserve_index=False))
+            self._pq.write_table(table if table is not None else
+                                 pa.Table.from_pandas(df, schema=self._schema, preserve_index=False))
         else:
             if self._fh is None:
                 self._fh = open(self._tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
@@ -244,7 +275,7 @@ def run_classify(
     stdin: BinaryIO | None = None,
 ) -> ClassifyRun:
     """Read, segment, classify and write, streaming; returns the counts for the summary."""
-    model = load_model(opts.model_path)  # verify (and warn) once, in the parent, before any work
+    model = load_scoring_model(opts.model_path)  # verify (and warn) once, in the parent, before any work
     run = ClassifyRun()
     items = read_statements(inputs, read_opts, stdin=stdin)
     chunks = chunked(items, run, strict, chunk_size)
@@ -254,6 +285,10 @@ def run_classify(
 
         bar = tqdm(desc="classify", unit=" sentences", file=sys.stderr, leave=False)
     with TableSink(output, excel_safe) as sink:
+        if sink.parquet:  # workers build the Parquet rows directly, no pandas frame per chunk
+            from .classify import output_schema
+
+            opts = replace(opts, schema=output_schema(model.labels, model.version, opts.top_k, opts.min_confidence))
         results: Iterable[ChunkResult]
         pool = None
         if jobs > 1:
@@ -269,13 +304,13 @@ def run_classify(
             results = (process_chunk(c, opts, model) for c in chunks)
         try:
             for res in results:
-                sink.write(res.frame)
+                sink.write(res.table)
                 run.statements += res.n_statements
-                run.sentences += len(res.frame)
+                run.sentences += res.n_sentences
                 run.removed.update(res.removed)
                 run.no_content.extend(res.empty)
                 if bar is not None:
-                    bar.update(len(res.frame))
+                    bar.update(res.n_sentences)
         finally:
             if pool is not None:
                 pool.terminate()

@@ -1,11 +1,25 @@
-"""Classification of segmented sentences: theme, confidence and per-theme probabilities."""
+"""Classification of segmented sentences: theme, confidence and per-theme probabilities.
+
+Two builders share the ranking: `classify_sentences` adds the columns to a pandas table,
+`classify_table` builds the same rows as an Arrow table straight from the sentences (what
+`classify -o OUT.parquet` writes, without a pandas frame per chunk); a test checks that the
+two give the same table.
+"""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from .model import ThemeModel
+import numpy as np
+
+from .config import SENTENCE_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .model import ThemeModel
+    from .records import Sentence
 
 UNCERTAIN = "uncertain"
 
@@ -16,6 +30,34 @@ def output_columns(labels: list[str], top_k: int = 1) -> list[str]:
     return ["theme", "confidence", *[f"p_{c}" for c in labels], *extra, "model_version"]
 
 
+def theme_columns(proba: np.ndarray, labels: list[str], top_k: int = 1,
+                  min_confidence: float = 0.0) -> dict[str, np.ndarray | None]:
+    """The model's columns (all but `model_version`) as arrays, in `output_columns` order.
+
+    A `theme_K` beyond the number of themes is None (no values); its `confidence_K` is NaN.
+    """
+    n = len(proba)
+    order = np.argsort(-proba, axis=1, kind="stable")
+    lab = np.asarray(labels, dtype=object)
+    best = order[:, 0] if n else np.zeros(0, dtype=int)
+    conf = proba[np.arange(n), best] if n else np.zeros(0)
+    theme = lab[best] if n else np.zeros(0, dtype=object)
+    if min_confidence > 0:
+        theme = np.where(conf < min_confidence, UNCERTAIN, theme)
+    cols: dict[str, np.ndarray | None] = {"theme": theme, "confidence": conf.astype("float64")}
+    for i, c in enumerate(labels):
+        cols[f"p_{c}"] = proba[:, i].astype("float64")
+    for k in range(2, top_k + 1):
+        idx = order[:, k - 1] if n and k - 1 < proba.shape[1] else None
+        cols[f"theme_{k}"] = lab[idx] if idx is not None else None
+        cols[f"confidence_{k}"] = proba[np.arange(n), idx] if idx is not None else np.full(n, np.nan)
+    return cols
+
+
+def _proba(model: ThemeModel, texts: list[str]) -> np.ndarray:
+    return model.predict_proba(texts) if texts else np.zeros((0, len(model.labels)))
+
+
 def classify_sentences(
     model: ThemeModel, sentences: pd.DataFrame, top_k: int = 1, min_confidence: float = 0.0
 ) -> pd.DataFrame:
@@ -23,23 +65,60 @@ def classify_sentences(
 
     Below `min_confidence` the theme is `uncertain`; the probabilities are still given.
     """
-    labels = model.labels
-    proba = model.predict_proba(sentences["sentence"].tolist()) if len(sentences) else np.zeros((0, len(labels)))
-    order = np.argsort(-proba, axis=1, kind="stable")
+    proba = _proba(model, sentences["sentence"].tolist())
+    return add_theme_columns(sentences, proba, model.labels, model.version, top_k, min_confidence)
+
+
+def add_theme_columns(sentences: pd.DataFrame, proba: np.ndarray, labels: list[str], version: str,
+                      top_k: int = 1, min_confidence: float = 0.0) -> pd.DataFrame:
+    """`sentences` with the columns of `theme_columns` and `model_version` added."""
+    import pandas as pd
+
     out = sentences.reset_index(drop=True).copy()
-    lab = np.asarray(labels, dtype=object)
-    best = order[:, 0] if len(out) else np.zeros(0, dtype=int)
-    conf = proba[np.arange(len(out)), best] if len(out) else np.zeros(0)
-    theme = lab[best] if len(out) else np.zeros(0, dtype=object)
-    if min_confidence > 0:
-        theme = np.where(conf < min_confidence, UNCERTAIN, theme)
-    out["theme"] = pd.Series(theme, dtype=object)
-    out["confidence"] = conf.astype("float64")
-    for i, c in enumerate(labels):
-        out[f"p_{c}"] = proba[:, i].astype("float64")
-    for k in range(2, top_k + 1):
-        idx = order[:, k - 1] if len(out) and k - 1 < proba.shape[1] else None
-        out[f"theme_{k}"] = lab[idx] if idx is not None else pd.array([None] * len(out), dtype=object)
-        out[f"confidence_{k}"] = proba[np.arange(len(out)), idx] if idx is not None else np.nan
-    out["model_version"] = model.version
+    for name, values in theme_columns(proba, labels, top_k, min_confidence).items():
+        if name == "theme":
+            out[name] = pd.Series(values, dtype=object)
+        elif values is None:
+            out[name] = pd.array([None] * len(out), dtype=object)
+        else:
+            out[name] = values
+    out["model_version"] = version
     return out
+
+
+def classify_table(model: ThemeModel, sentences: Sequence[Sentence], schema: Any, top_k: int = 1,
+                   min_confidence: float = 0.0) -> Any:
+    """The rows `classify_sentences` gives for these sentences, as an Arrow table of `schema`
+    (from `output_schema`)."""
+    import pyarrow as pa
+
+    n = len(sentences)
+    columns: list[Sequence[Any]] = list(zip(*sentences, strict=True)) if n else [()] * len(SENTENCE_COLUMNS)
+    proba = _proba(model, list(columns[SENTENCE_COLUMNS.index("sentence")]))
+    themes = theme_columns(proba, model.labels, top_k, min_confidence)
+    arrays = []
+    for f in schema:
+        if f.name in SENTENCE_COLUMNS:
+            values: Any = columns[SENTENCE_COLUMNS.index(f.name)]
+        elif f.name == "model_version":
+            values = [model.version] * n
+        else:
+            values = themes[f.name]
+            if values is None:
+                values = [None] * n
+        arrays.append(pa.array(values, type=f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def output_schema(labels: list[str], version: str, top_k: int = 1, min_confidence: float = 0.0) -> Any:
+    """The Arrow schema (with its pandas metadata) of `classify_sentences` output, as
+    `pyarrow.Schema.from_pandas` makes it: a one-row table built by the pandas path."""
+    import pyarrow as pa
+
+    from .records import Sentence
+    from .workflow import sentences_frame
+
+    frame = sentences_frame([Sentence("id", "2020", "source", "en", "", 0, 0, 1, "text")])
+    proba = np.full((1, len(labels)), 1.0 / max(1, len(labels)))
+    df = add_theme_columns(frame, proba, labels, version, top_k, min_confidence)
+    return pa.Schema.from_pandas(df, preserve_index=False)

@@ -26,6 +26,9 @@ _NORMALIZE.update({0xFF05: ord("%"), 0xFF0E: ord("."), 0x3000: ord(" "), 0x00A0:
                    0x00: ord(" ")})
 _NORMALIZE_LONE_CR = dict(_NORMALIZE)
 _NORMALIZE_LONE_CR[0x0D] = ord("\n")
+# Most texts have nothing to map; finding that out is ten times cheaper than `translate`.
+_NORMALIZE_ASCII = "".join(chr(c) for c in sorted(_NORMALIZE) if c < 128)
+_NORMALIZE_ANY = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_NORMALIZE)) + "]")
 
 
 def normalize(text: str) -> str:
@@ -35,6 +38,11 @@ def normalize(text: str) -> str:
     """
     if "\r" in text and "\n" not in text:
         return text.translate(_NORMALIZE_LONE_CR)
+    if text.isascii():
+        if not any(c in text for c in _NORMALIZE_ASCII):
+            return text
+    elif not _NORMALIZE_ANY.search(text):
+        return text
     return text.translate(_NORMALIZE)
 
 
@@ -55,6 +63,12 @@ def tidy(span: str) -> str:
     if " " in s and _CJK_ANY.search(s):
         s = _WS_NEAR_HAN.sub("", s)
     return s
+
+
+def is_tidy(text: str) -> bool:
+    """True when `tidy` leaves every stripped span of `text` as it is (no run of whitespace,
+    no line break or tab, no space beside Chinese): one check per block, not one per sentence."""
+    return not _WS_RUN.search(text) and (" " not in text or text.isascii() or not _CJK_ANY.search(text))
 
 
 # ---------------------------------------------------------------- line rules
@@ -92,15 +106,37 @@ _CONTACT_LINE = re.compile(
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?:\+?\d{1,3}[-\s])?(?:\(?\d{2,4}\)?[-\s]?)\d{3,4}[-\s]?\d{4}")
-_COPYRIGHT = re.compile(
+_COPYRIGHT_ANYWHERE = (
     r"©|\(c\)\s*\d{4}|copyright\s*(?:©|\(c\)|\d{4}|notice|statement|reserved)|all rights reserved|"
     r"版权所有|版权声明|特别声明|免责声明|转载请注明|未经\S{0,12}(?:授权|许可)\S{0,12}(?:转载|使用|复制)|"
-    r"^\W*(?:special statement|statement|disclaimer|copyright|声明)\s*[:：]|"
-    r"^\W*for (?:copyright|reprint|infringement)|"
-    r"if (?:there is )?any infringement|reprinted (?:for|from)|does not represent (?:the )?(?:views|position)",
-    re.I,
+    r"if (?:there is )?any infringement|reprinted (?:for|from)|does not represent (?:the )?(?:views|position)"
 )
+_COPYRIGHT_AT_START = (
+    r"^\W*(?:special statement|statement|disclaimer|copyright|声明)\s*[:：]|"
+    r"^\W*for (?:copyright|reprint|infringement)"
+)
+_COPYRIGHT = re.compile(f"{_COPYRIGHT_ANYWHERE}|{_COPYRIGHT_AT_START}", re.I)
+_COPYRIGHT_START = re.compile(_COPYRIGHT_AT_START, re.I)
 _REGISTRATION = re.compile(r"ICP\s*(?:备|证|license)|公网安备|网站标识码|新闻信息服务许可证|增值电信业务", re.I)
+# Words one of which every match of `_COPYRIGHT_ANYWHERE` or `_REGISTRATION` contains (lower-case):
+# looking for them with `in` is several times cheaper than the case-insensitive searches, which
+# then run only on the few lines that have one.
+_NOTICE_WORDS = (
+    "©", "(c)", "copyright", "all rights reserved", "版权所有", "版权声明", "特别声明", "免责声明", "转载请注明",
+    "未经", "infringement", "reprinted ", "does not represent",
+    "icp", "公网安备", "网站标识码", "新闻信息服务许可证", "增值电信业务",
+)
+# The only non-ASCII characters that `re.I` matches to ASCII letters (a test derives them again).
+_FOLDS_TO_ASCII = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
+_FOLDS_ANY = re.compile("[" + "".join(map(chr, _FOLDS_TO_ASCII)) + "]")
+
+
+def _may_be_notice(line: str) -> bool:
+    """False only when neither `_COPYRIGHT_ANYWHERE` nor `_REGISTRATION` can match `line`."""
+    if not line.isascii() and _FOLDS_ANY.search(line):
+        line = line.translate(_FOLDS_TO_ASCII)
+    low = line.lower()
+    return any(w in low for w in _NOTICE_WORDS)
 _NAV_WORDS = re.compile(
     r"return to (?:the )?(?:list|top|home(?:page)?)|back to (?:the )?(?:list|top|home(?:page)?)|"
     r"print(?: this)?(?: page| article)?|close(?: this)?(?: window| page)?|"
@@ -234,13 +270,14 @@ def furniture_reason(line: str) -> str | None:
         return "page number"
     if len(line) > 400:
         return None  # furniture lines are short; long lines are content
-    if _REGISTRATION.search(line):
+    notice = _may_be_notice(line)
+    if notice and _REGISTRATION.search(line):
         return "site registration"
-    if len(line) <= 400 and _COPYRIGHT.search(line):
+    if (notice and _COPYRIGHT.search(line)) or _COPYRIGHT_START.match(line):
         return "copyright notice"
     if len(line) <= 200 and _CONTACT_LINE.match(line):
         return "contact details"
-    if len(line) <= 160 and _EMAIL.search(line) and re.search(
+    if len(line) <= 160 and "@" in line and _EMAIL.search(line) and re.search(
         r"(?:e-?mail|邮箱|tel|电话|contact|联系|submission|投稿)\s*[:：]", line, re.I
     ):
         return "contact details"
@@ -251,7 +288,8 @@ def furniture_reason(line: str) -> str | None:
         return "page metadata"
     if len(line) <= 200 and _META_LINE.match(line):
         return "page metadata"
-    if len(line) <= 80 and _META_ANY.search(line) and not _ends_terminal(line) and "。" not in line:
+    if (len(line) <= 80 and (":" in line or "：" in line) and _META_ANY.search(line) and not _ends_terminal(line)
+            and "。" not in line):
         return "page metadata"  # "新闻频道 来源：新华社 2016年12月31日": a label mid-line
     if _is_nav(line):
         return "navigation"

@@ -15,12 +15,14 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .batch import ChunkResult, ClassifyOptions, ClassifyRun, chunked, process_chunk
+from .classify import output_schema
 from .errors import InputError
-from .model import load_model
+from .model import load_scoring_model
 from .readers import ReadOptions, read_statements
 
 
@@ -76,11 +78,11 @@ def run_classify_dask(
         from distributed import Client, LocalCluster
     except ImportError:
         raise InputError("--engine dask needs Dask: pip install 'policy-themes[dask]'") from None
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     out_dir = check_output_dir(output)
-    model = load_model(opts.model_path)
+    model = load_scoring_model(opts.model_path)  # workers unpickle it without scikit-learn
+    opts = replace(opts, schema=output_schema(model.labels, model.version, opts.top_k, opts.min_confidence))
     run = ClassifyRun()
     cluster = None
     try:
@@ -98,18 +100,14 @@ def run_classify_dask(
             chunks = chunked(read_statements(inputs, read_opts), run, strict, chunk_size)
             window = max(2, 2 * len(client.scheduler_info().get("workers", {})) or 2)
             pending: list[tuple[int, Any]] = []
-            schema = None
 
             def drain(keep: int) -> None:
-                nonlocal schema
                 while len(pending) > keep:
                     idx, fut = pending.pop(0)
                     res: ChunkResult = fut.result()
-                    table = pa.Table.from_pandas(res.frame, preserve_index=False)
-                    schema = schema or table.schema
-                    pq.write_table(table.cast(schema), tmp / f"part-{idx:05d}.parquet")
+                    pq.write_table(res.table, tmp / f"part-{idx:05d}.parquet")
                     run.statements += res.n_statements
-                    run.sentences += len(res.frame)
+                    run.sentences += res.n_sentences
                     run.removed.update(res.removed)
                     run.no_content.extend(res.empty)
                     if progress:

@@ -9,7 +9,7 @@ between eras and corpora) are not learned as theme words.
 from __future__ import annotations
 
 import re
-from itertools import pairwise
+from itertools import chain, pairwise, repeat
 from typing import Any
 
 import numpy as np
@@ -134,42 +134,430 @@ class LatinCharAnalyzer:
         return feats
 
 
-def _tfidf_base() -> Any:
+def _define_fast_tfidf() -> type:
+    """The vectorizer class, built on first use: importing scikit-learn takes a second, and
+    scoring with `LinearScorer` (what `classify` does) never needs it."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return TfidfVectorizer
+    class FastTfidfVectorizer(TfidfVectorizer):
+        """`TfidfVectorizer` whose transform looks features up through per-word caches.
+
+        Fitting is scikit-learn's own. Transforming gives the same matrix (a test checks
+        it) without building every n-gram string again for words already seen, which is
+        where the time goes on large inputs.
+        """
+
+        def _count_vocab(self, raw_documents: Any, fixed_vocab: bool) -> Any:
+            analyzer = self.analyzer
+            if not fixed_vocab or not hasattr(analyzer, "feature_ids"):
+                return super()._count_vocab(raw_documents, fixed_vocab)
+            import scipy.sparse as sp
+
+            vocab = self.vocabulary_
+            cache = self.__dict__.setdefault("_id_cache", {})
+            indices: list[int] = []
+            indptr = [0]
+            feature_ids = analyzer.feature_ids
+            for doc in raw_documents:
+                indices.extend(feature_ids(doc, vocab, cache))
+                indptr.append(len(indices))
+            idx = np.asarray(indices, dtype=np.int64 if len(vocab) > np.iinfo(np.int32).max else np.int32)
+            X = sp.csr_matrix((np.ones(len(idx), dtype=self.dtype), idx, np.asarray(indptr, dtype=idx.dtype)),
+                              shape=(len(indptr) - 1, len(vocab)), dtype=self.dtype)
+            X.sum_duplicates()
+            X.sort_indices()
+            return vocab, X
+
+        def __getstate__(self) -> dict[str, Any]:
+            state = dict(super().__getstate__())
+            state.pop("_id_cache", None)
+            return state
+
+    FastTfidfVectorizer.__module__ = __name__
+    FastTfidfVectorizer.__qualname__ = "FastTfidfVectorizer"  # so pickles name it pipeline.features.FastTfidfVectorizer
+    return FastTfidfVectorizer
 
 
-class FastTfidfVectorizer(_tfidf_base()):  # type: ignore[misc]
-    """`TfidfVectorizer` whose transform looks features up through per-word caches.
+def __getattr__(name: str) -> Any:
+    if name == "FastTfidfVectorizer":
+        cls = _define_fast_tfidf()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    Fitting is scikit-learn's own. Transforming gives the same matrix (a test checks
-    it) without building every n-gram string again for words already seen, which is
-    where the time goes on large inputs.
+
+# ---------------------------------------------------------------- scoring whole chunks
+
+_SEP = "\n"  # joins a chunk's sentences: no analyzer pattern matches it, and it stops case context
+_TOKENS = re.compile(_LATIN.pattern + "|" + _SEP)
+_HAN_RUNS = re.compile(_HAN_RUN.pattern + "|" + _SEP)
+#: Distinct tokens (and Han runs) remembered between chunks; past this the tables start afresh,
+#: so memory stays bounded on any input.
+MAX_TABLE = 300_000
+
+
+class _SparseRows:
+    """Rows of a CSR matrix that grow in batches without copying what is already there.
+
+    `n_identity` leading rows are the identity (row f has feature f once), so a sentence's
+    single features and its multi-feature tokens go through one sparse product.
     """
 
-    def _count_vocab(self, raw_documents: Any, fixed_vocab: bool) -> Any:
-        analyzer = self.analyzer
-        if not fixed_vocab or not hasattr(analyzer, "feature_ids"):
-            return super()._count_vocab(raw_documents, fixed_vocab)
+    def __init__(self, n_cols: int, n_identity: int = 0) -> None:
+        self.n_cols = n_cols
+        self.n_identity = n_identity
+        self.reset()
+
+    def reset(self) -> None:
+        n = self.n_identity
+        self.indptr = np.arange(n + 1, dtype=np.int32)
+        self.indices = np.arange(n, dtype=np.int32)
+        self.data = np.ones(n)
+        self.n_rows = n
+        self.nnz = n
+        self._matrix: Any = None
+
+    def append(self, rows: list[list[int]]) -> None:
+        """Add rows given as feature ids with repeats (repeats become counts)."""
         import scipy.sparse as sp
 
-        vocab = self.vocabulary_
-        cache = self.__dict__.setdefault("_id_cache", {})
-        indices: list[int] = []
-        indptr = [0]
-        feature_ids = analyzer.feature_ids
-        for doc in raw_documents:
-            indices.extend(feature_ids(doc, vocab, cache))
-            indptr.append(len(indices))
-        idx = np.asarray(indices, dtype=np.int64 if len(vocab) > np.iinfo(np.int32).max else np.int32)
-        X = sp.csr_matrix((np.ones(len(idx), dtype=self.dtype), idx, np.asarray(indptr, dtype=idx.dtype)),
-                          shape=(len(indptr) - 1, len(vocab)), dtype=self.dtype)
-        X.sum_duplicates()
-        X.sort_indices()
-        return vocab, X
+        lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        flat = np.fromiter(chain.from_iterable(rows), dtype=np.int32, count=int(lens.sum()))
+        ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lens, out=ptr[1:])
+        new = sp.csr_matrix((np.ones(len(flat)), flat, ptr), shape=(len(rows), self.n_cols))
+        new.sum_duplicates()
+        nnz = self.nnz + new.nnz
+        if nnz > len(self.indices):
+            cap = max(nnz, 2 * len(self.indices), 1024)
+            self.indices = np.resize(self.indices, cap)
+            self.data = np.resize(self.data, cap)
+        if self.n_rows + len(rows) + 1 > len(self.indptr):
+            self.indptr = np.resize(self.indptr, max(self.n_rows + len(rows) + 1, 2 * len(self.indptr)))
+        self.indices[self.nnz : nnz] = new.indices
+        self.data[self.nnz : nnz] = new.data
+        self.indptr[self.n_rows + 1 : self.n_rows + len(rows) + 1] = new.indptr[1:] + self.nnz
+        self.n_rows += len(rows)
+        self.nnz = nnz
+        self._matrix = None
+
+    def matrix(self) -> Any:
+        if self._matrix is None:
+            import scipy.sparse as sp
+
+            self._matrix = sp.csr_matrix(
+                (self.data[: self.nnz], self.indices[: self.nnz], self.indptr[: self.n_rows + 1]),
+                shape=(self.n_rows, self.n_cols), copy=False)
+        return self._matrix
+
+
+def _csr(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> Any:
+    """A count matrix with one entry per (row, col) pair given; `rows` must be sorted."""
+    import scipy.sparse as sp
+
+    indptr = np.zeros(n_rows + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    return sp.csr_matrix((np.ones(len(cols)), cols.astype(np.int32, copy=False), indptr), shape=(n_rows, n_cols))
+
+
+class _PairTable:
+    """An open-addressing hash from pairs of token ids to a feature id, looked up with numpy.
+
+    Word bigrams are most of the per-token work otherwise (a string join and a dictionary
+    lookup per pair); only pairs that are in the vocabulary are ever inserted, so it stays
+    as small as the vocabulary.
+    """
+
+    _EMPTY = -1
+    _MUL = 0x9E3779B97F4A7C15
+
+    def __init__(self, bits: int = 16) -> None:
+        self.bits = bits
+        self.keys = np.full(1 << bits, self._EMPTY, dtype=np.int64)
+        self.values = np.zeros(1 << bits, dtype=np.int32)
+        self.size = 0
+
+    def _slot(self, key: int) -> int:
+        return ((key * self._MUL) & 0xFFFFFFFFFFFFFFFF) >> (64 - self.bits)
+
+    def insert(self, a: int, b: int, value: int) -> None:
+        if 2 * (self.size + 1) > len(self.keys):
+            old = [(int(k), int(v)) for k, v in zip(self.keys, self.values, strict=True) if k != self._EMPTY]
+            self.__init__(self.bits + 1)  # type: ignore[misc]
+            for k, v in old:
+                self._put(k, v)
+        self._put((a << 32) | b, value)
+
+    def _put(self, key: int, value: int) -> None:
+        mask = len(self.keys) - 1
+        h = self._slot(key)
+        while self.keys[h] != self._EMPTY and self.keys[h] != key:
+            h = (h + 1) & mask
+        if self.keys[h] == self._EMPTY:
+            self.size += 1
+        self.keys[h] = key
+        self.values[h] = value
+
+    def lookup(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The value for each pair (a[i], b[i]), or -1; negative ids never match."""
+        out = np.full(len(a), -1, dtype=np.int64)
+        idx = np.flatnonzero((a >= 0) & (b >= 0))
+        if not len(idx) or not self.size:
+            return out
+        key = (a[idx] << 32) | b[idx]
+        mask = np.uint64(len(self.keys) - 1)
+        h = ((key.astype(np.uint64) * np.uint64(self._MUL)) >> np.uint64(64 - self.bits)).astype(np.int64)
+        while len(idx):
+            found = self.keys[h]
+            hit = found == key
+            out[idx[hit]] = self.values[h[hit]]
+            go_on = ~hit & (found != self._EMPTY)
+            idx, key = idx[go_on], key[go_on]
+            h = ((h[go_on].astype(np.uint64) + np.uint64(1)) & mask).astype(np.int64)
+        return out
+
+
+class TfidfBlock:
+    """One TF-IDF vectorizer of the feature union, reduced to what scoring needs."""
+
+    def __init__(self, analyzer: TextAnalyzer | LatinCharAnalyzer, vocabulary: dict[str, int],
+                 idf: np.ndarray | None, sublinear_tf: bool, norm: str | None, weights: np.ndarray) -> None:
+        self.analyzer = analyzer
+        self.vocabulary = vocabulary
+        self.idf = None if idf is None else np.asarray(idf, dtype=np.float64)
+        self.sublinear_tf = sublinear_tf
+        self.norm = norm
+        w = np.asarray(weights, dtype=np.float64).T  # (n_features, n_classes)
+        scale = np.ones(len(vocabulary)) if self.idf is None else self.idf
+        # Scores and squared norm in one sparse product: columns idf*w and idf**2.
+        self.table = np.ascontiguousarray(np.column_stack([scale[:, None] * w, scale * scale]))
+
+
+class LinearScorer:
+    """Logits of a union of TF-IDF blocks and a linear model, for whole chunks of sentences.
+
+    The same numbers as `Pipeline.decision_function` (to rounding; tests check it), several
+    times faster: the chunk is tokenized by one regular expression over all its sentences
+    joined, each distinct token (and Chinese run) is analyzed once and kept as a sparse row of
+    feature counts, and the counts of every sentence come out of one sparse product, so the
+    per-sentence Python work is a dictionary lookup per token.
+    """
+
+    def __init__(self, blocks: list[TfidfBlock], intercept: np.ndarray, temperature: float,
+                 classes: list[str]) -> None:
+        self.blocks = blocks
+        self.intercept = np.asarray(intercept, dtype=np.float64)
+        self.temperature = float(temperature)
+        self.classes = classes
+        self._words = next((b for b in blocks if isinstance(b.analyzer, TextAnalyzer)), None)
+        self._chars = next((b for b in blocks if isinstance(b.analyzer, LatinCharAnalyzer)), None)
+        words = self._words.analyzer if self._words else None
+        self._word_ngrams = words.word_ngrams if isinstance(words, TextAnalyzer) else (1, 1)
+        self._reset()
+
+    def _reset(self) -> None:
+        self._tokens: dict[str, int] = {_SEP: -2}
+        self._unigram = np.zeros(1024, dtype=np.int32)  # token id -> word-block feature (-1: none)
+        self._n_tokens = 0
+        self._runs: dict[str, int] = {_SEP: -2}
+        words, chars = self._words, self._chars
+        self._char_rows = _SparseRows(len(chars.vocabulary)) if chars else None
+        # Word block: the identity for single features, then one row per Chinese run.
+        self._run_rows = _SparseRows(len(words.vocabulary), len(words.vocabulary)) if words else None
+        self._pairs = _PairTable()
+
+    def _bigram_parts(self) -> dict[str, list[tuple[str, int, bool]]]:
+        """word -> (other word, feature, word comes first) for every word bigram of the vocabulary."""
+        parts = self.__dict__.get("_parts")
+        if parts is None:
+            parts = {}
+            if self._words is not None and self._word_ngrams[1] >= 2:
+                for gram, fid in self._words.vocabulary.items():
+                    a, sep, b = gram.partition(" ")
+                    if sep and " " not in b:
+                        parts.setdefault(a, []).append((b, fid, True))
+                        parts.setdefault(b, []).append((a, fid, False))
+            self.__dict__["_parts"] = parts
+        return parts
 
     def __getstate__(self) -> dict[str, Any]:
-        state = dict(super().__getstate__())
-        state.pop("_id_cache", None)
-        return state
+        return {k: self.__dict__[k] for k in ("blocks", "intercept", "temperature", "classes")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["blocks"], state["intercept"], state["temperature"], state["classes"])  # type: ignore[misc]
+
+    # ------------------------------------------------------------ tables
+
+    def _token_ids(self, toks: list[str]) -> np.ndarray:
+        """Ids of the tokens (-2 for the separator), adding tokens not seen before."""
+        tids = np.fromiter(map(self._tokens.get, toks, repeat(-1)), dtype=np.int64, count=len(toks))
+        miss = np.flatnonzero(tids == -1)
+        if not len(miss):
+            return tids
+        if self._n_tokens and self._n_tokens + len(miss) > MAX_TABLE:
+            self._reset()
+            return self._token_ids(toks)
+        table = self._tokens
+        new: list[str] = []
+        for i in miss.tolist():
+            tok = toks[i]
+            tid = table.get(tok)
+            if tid is None:
+                tid = table[tok] = self._n_tokens + len(new)
+                new.append(tok)
+            tids[i] = tid
+        words, chars = self._words, self._chars
+        n = self._n_tokens + len(new)
+        if n > len(self._unigram):
+            self._unigram = np.resize(self._unigram, max(n, 2 * len(self._unigram)))
+        if words is not None:
+            vocab = words.vocabulary if self._word_ngrams[0] <= 1 else {}
+            self._unigram[self._n_tokens : n] = np.fromiter(map(vocab.get, new, repeat(-1)), dtype=np.int32,
+                                                            count=len(new))
+        if chars is not None and self._char_rows is not None:
+            vocab, analyze = chars.vocabulary, chars.analyzer
+            self._char_rows.append([[vocab[g] for g in analyze(tok) if g in vocab] for tok in new])
+        self._n_tokens = n
+        parts = self._bigram_parts()
+        if parts:
+            for tok in new:
+                for other, fid, first in parts.get(tok, ()):
+                    oid = table.get(other)
+                    if oid is not None:
+                        a, b = (table[tok], oid) if first else (oid, table[tok])
+                        self._pairs.insert(a, b, fid)
+        return tids
+
+    def _run_ids(self, runs: list[str]) -> np.ndarray:
+        """Rows (after the identity block) of the Chinese runs, adding runs not seen before."""
+        assert self._words is not None and self._run_rows is not None
+        table = self._runs
+        base = self._run_rows.n_identity
+        rids = np.fromiter(map(table.get, runs, repeat(-1)), dtype=np.int64, count=len(runs))
+        miss = np.flatnonzero(rids == -1)
+        if not len(miss):
+            return rids
+        if self._run_rows.n_rows > base and self._run_rows.n_rows - base + len(miss) > MAX_TABLE:
+            self._runs = table = {_SEP: -2}
+            self._run_rows.reset()
+            return self._run_ids(runs)
+        vocab, analyze = self._words.vocabulary, self._words.analyzer
+        new: list[list[int]] = []
+        for i in miss.tolist():
+            run = runs[i]
+            rid = table.get(run)
+            if rid is None:
+                rid = table[run] = self._run_rows.n_rows + len(new)
+                new.append([vocab[g] for g in analyze(run) if g in vocab])
+            rids[i] = rid
+        self._run_rows.append(new)
+        return rids
+
+    # ------------------------------------------------------------ counts
+
+    def counts(self, texts: list[str]) -> list[Any]:
+        """Per block, the sentences' feature counts (a CSR matrix, indices unsorted): the same
+        matrix as the block's `CountVectorizer.transform` (a test checks it)."""
+        n = len(texts)
+        joined = _SEP.join(texts)
+        if joined.count(_SEP) != n - 1:
+            # A line break is just a non-word character to the analyzers, as a space is.
+            texts = [t.replace(_SEP, " ") for t in texts]
+            joined = _SEP.join(texts)
+        toks = _TOKENS.findall(_DIGITS.sub("0", joined.lower()))
+        tids = self._token_ids(toks)
+        is_sep = tids == -2
+        row_at = np.cumsum(is_sep)  # the sentence of each token position
+        keep = ~is_sep
+        tok_rows, tok_ids = row_at[keep], tids[keep]
+        out: list[Any] = []
+        for block in self.blocks:
+            if block is self._chars and self._char_rows is not None:
+                a = _csr(tok_rows, tok_ids, n, self._char_rows.n_rows)
+                out.append(a @ self._char_rows.matrix())
+            elif block is self._words and self._run_rows is not None:
+                out.append(self._word_counts(texts, toks, tids, tok_rows, tok_ids, row_at))
+            else:  # pragma: no cover - LinearScorer is only built for these two analyzers
+                raise TypeError(f"unsupported analyzer {block.analyzer!r}")
+        return out
+
+    def _word_counts(self, texts: list[str], toks: list[str], tids: np.ndarray, tok_rows: np.ndarray,
+                     tok_ids: np.ndarray, row_at: np.ndarray) -> Any:
+        assert self._words is not None and self._run_rows is not None
+        vocab = self._words.vocabulary
+        rows: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
+        lo, hi = self._word_ngrams
+        if lo <= 1:
+            uni = self._unigram[tok_ids]
+            m = uni >= 0
+            rows.append(tok_rows[m])
+            cols.append(uni[m])
+        get = vocab.get
+        if lo <= 2 <= hi and len(toks) >= 2:
+            ids = self._pairs.lookup(tids[:-1], tids[1:])
+            m = ids >= 0
+            rows.append(row_at[:-1][m])
+            cols.append(ids[m])
+        for k in range(max(3, lo), hi + 1):
+            if len(toks) < k:
+                break
+            # An n-gram across sentences contains the separator, which no vocabulary entry does.
+            grams = map(" ".join, zip(*(toks[j:] for j in range(k)), strict=False))
+            ids = np.fromiter(map(get, grams, repeat(-1)), dtype=np.int64, count=len(toks) - k + 1)
+            m = ids >= 0
+            rows.append(row_at[: len(ids)][m])
+            cols.append(ids[m])
+        # Chinese runs: only sentences with non-ASCII characters can have any; case and digit
+        # folding never touch Han characters, so the raw text gives the same runs.
+        wide = [i for i, t in enumerate(texts) if not t.isascii()]
+        if wide:
+            runs = _HAN_RUNS.findall(_SEP.join([texts[i] for i in wide]))
+            rids = self._run_ids(runs)
+            is_sep = rids == -2
+            keep = ~is_sep
+            rows.append(np.asarray(wide, dtype=np.int64)[np.cumsum(is_sep)[keep]])
+            cols.append(rids[keep])
+        n = len(texts)
+        all_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        all_cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+        if len(rows) > 1:
+            order = np.argsort(all_rows, kind="stable")  # merges the sorted runs
+            all_rows, all_cols = all_rows[order], all_cols[order]
+        a = _csr(all_rows, all_cols, n, self._run_rows.n_rows)
+        return a @ self._run_rows.matrix()
+
+    # ------------------------------------------------------------ scores
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        """`intercept + sum over blocks of tfidf(block) @ weights(block)`, one row per text."""
+        logits = np.tile(self.intercept, (len(texts), 1))
+        if not texts:
+            return logits
+        for block, c in zip(self.blocks, self.counts(texts), strict=True):
+            logits += _block_scores(block, c)
+        return logits
+
+
+def _block_scores(block: TfidfBlock, counts: Any) -> np.ndarray:
+    """tf-idf (sublinear, l2-normalized as the block says) of the counts, times the weights."""
+    k = block.table.shape[1] - 1
+    d = counts.data
+    big = np.flatnonzero(d > 1)
+    raw = d[big]
+    if block.sublinear_tf and len(big):
+        d[big] = np.log(raw) + 1.0
+    scores = counts @ block.table  # columns: sum of tf*idf*w, and sum of tf*idf**2
+    if block.norm is None:
+        return np.asarray(scores[:, :k])
+    if block.norm != "l2":  # pragma: no cover - the model loader only builds l2 or none
+        raise ValueError(f"unsupported norm {block.norm!r}")
+    sq = scores[:, k]
+    if len(big):
+        # The product counted tf * idf**2; the norm needs tf**2 * idf**2 (they differ only where tf > 1).
+        tf = d[big]
+        rows = np.searchsorted(counts.indptr, big, side="right") - 1
+        sq = sq + np.bincount(rows, (tf * tf - tf) * block.table[counts.indices[big], k], minlength=len(sq))
+    norm = np.sqrt(sq)
+    norm[norm == 0] = 1.0
+    return np.asarray(scores[:, :k] / norm[:, None])

@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from .clean import Block, clean, normalize, tidy
+from .clean import Block, clean, is_tidy, normalize, tidy
 from .punkt_model import PunktModel, load
 from .records import Sentence, Statement, StatementResult
 
@@ -335,12 +335,14 @@ def _block_sentences(
     lang = block_lang(text)
     spans = split_block(text, lang, segmenter)
     out: list[Sentence] = []
+    sid, source, speaker, base = stmt.id, stmt.source, block.speaker, block.start
+    if is_tidy(text):  # then every span of it is already tidy: spans come stripped
+        for s, e in spans:
+            out.append(Sentence(sid, date, source, lang, speaker, index + len(out), base + s, base + e, text[s:e]))
+        return out
     for s, e in spans:
         sent = tidy(text[s:e])
         if not sent:
             continue
-        out.append(
-            Sentence(stmt.id, date, stmt.source, lang, block.speaker, index + len(out),
-                     block.start + s, block.start + e, sent)
-        )
+        out.append(Sentence(sid, date, source, lang, speaker, index + len(out), base + s, base + e, sent))
     return out

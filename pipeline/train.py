@@ -68,8 +68,8 @@ def read_labeled(paths: Sequence[Path], taxonomy: Taxonomy, for_training: bool =
         for row in df.itertuples():
             if not row.text:
                 raise InputError(f"{name} line {row.line}: empty text")
-            if len(row.text) > config.MAX_LABELED_CHARS:
-                raise InputError(f"{name} line {row.line}: text is {len(row.text):,} characters long; a labeled "
+            if len(str(row.text)) > config.MAX_LABELED_CHARS:
+                raise InputError(f"{name} line {row.line}: text is {len(str(row.text)):,} characters long; a labeled "
                                  f"sentence has at most {config.MAX_LABELED_CHARS:,} (a missing quote?)")
             if row.label not in known:
                 raise InputError(

@@ -9,12 +9,13 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
-
-import pandas as pd
+from typing import IO, TYPE_CHECKING, Any
 
 from .config import OUTPUT_SUFFIXES
 from .errors import InputError
+
+if TYPE_CHECKING:  # pandas takes a third of a second to import; `classify -o x.parquet` never needs it
+    import pandas as pd
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -56,6 +57,8 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 def excel_safe(df: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells that a spreadsheet would run as a formula with an apostrophe."""
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):

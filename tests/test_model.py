@@ -181,7 +181,7 @@ def test_fast_transform_equals_scikit_learn() -> None:
 
 def test_fast_scoring_equals_pipeline(trained: Path) -> None:
     model = load_model(trained)
-    assert model._linear_parts() is not None
+    assert model.linear_scorer() is not None
     texts = read_labeled(labeled_files(config.LABELED_DIR), load_taxonomy())["text"].iloc[::11].tolist()
     classes = [str(c) for c in model.pipeline.classes_]
     expected = model.pipeline.predict_proba(texts)[:, [classes.index(lab) for lab in model.labels]]

@@ -1,0 +1,82 @@
+"""`classify -o x.parquet` builds Arrow tables in the workers; they equal the pandas path's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from pipeline.batch import ClassifyOptions, process_chunk
+from pipeline.classify import add_theme_columns, classify_sentences, classify_table, output_schema
+from pipeline.model import load_scoring_model
+from pipeline.readers import ReadOptions, read_statements
+from pipeline.records import Statement
+from pipeline.workflow import segment_inputs, sentences_frame
+
+from .conftest import ROOT
+
+STATEMENTS = ROOT / "data" / "statements"
+
+
+@pytest.fixture(scope="module")
+def model(trained: Path):  # type: ignore[no-untyped-def]
+    return load_scoring_model(trained)
+
+
+@pytest.fixture(scope="module")
+def sentences() -> list:  # type: ignore[type-arg]
+    return segment_inputs([str(STATEMENTS)]).sentences
+
+
+@pytest.mark.parametrize(("top_k", "min_confidence"), [(1, 0.0), (2, 0.0), (3, 0.9), (5, 0.5), (7, 0.99)])
+def test_arrow_table_equals_pandas_path(model, sentences, top_k: int, min_confidence: float) -> None:  # type: ignore[no-untyped-def]
+    schema = output_schema(model.labels, model.version, top_k, min_confidence)
+    frame = classify_sentences(model, sentences_frame(sentences), top_k, min_confidence)
+    expected = pa.Table.from_pandas(frame, preserve_index=False)
+    got = classify_table(model, sentences, schema, top_k, min_confidence)
+    assert got.schema.equals(expected.schema, check_metadata=True)
+    # Arrow's equals calls NaN unequal to itself (confidence_K beyond the number of themes is NaN)
+    pd.testing.assert_frame_equal(got.to_pandas(), expected.to_pandas())
+    if min_confidence >= 0.9:
+        assert "uncertain" in set(got.column("theme").to_pylist())
+
+
+def test_empty_chunk_has_the_schema(model) -> None:  # type: ignore[no-untyped-def]
+    schema = output_schema(model.labels, model.version, 3)
+    got = classify_table(model, [], schema, 3)
+    assert got.num_rows == 0 and got.schema.equals(schema, check_metadata=True)
+
+
+def test_schema_is_what_from_pandas_gives_a_real_chunk(model, sentences) -> None:  # type: ignore[no-untyped-def]
+    frame = classify_sentences(model, sentences_frame(sentences[:5]), 2)
+    assert output_schema(model.labels, model.version, 2).equals(pa.Schema.from_pandas(frame, preserve_index=False),
+                                                                check_metadata=True)
+
+
+def test_add_theme_columns_is_the_old_classify(model, sentences) -> None:  # type: ignore[no-untyped-def]
+    """The columns and dtypes `classify_sentences` had before it was split in two."""
+    import numpy as np
+
+    df = sentences_frame(sentences[:40])
+    proba = model.predict_proba(df["sentence"].tolist())
+    out = add_theme_columns(df, proba, model.labels, model.version, 7, 0.6)
+    assert list(out.columns[len(df.columns):]) == ["theme", "confidence", *[f"p_{c}" for c in model.labels],
+                                                  *[f"{n}_{k}" for k in range(2, 8) for n in ("theme", "confidence")],
+                                                  "model_version"]
+    assert out["theme"].dtype == object and out["theme_7"].isna().all() and out["confidence_7"].isna().all()
+    best = proba.argmax(axis=1)
+    want = np.where(proba.max(axis=1) < 0.6, "uncertain", np.asarray(model.labels, dtype=object)[best])
+    assert out["theme"].tolist() == want.tolist()
+    assert out["theme_2"].tolist() == [model.labels[i] for i in np.argsort(-proba, axis=1, kind="stable")[:, 1]]
+
+
+def test_process_chunk_both_ways(model) -> None:  # type: ignore[no-untyped-def]
+    stmts = [s for s in read_statements([str(STATEMENTS)], ReadOptions()) if isinstance(s, Statement)]
+    schema = output_schema(model.labels, model.version)
+    arrow = process_chunk(stmts, ClassifyOptions(schema=schema), model)
+    frame = process_chunk(stmts, ClassifyOptions(), model)
+    assert arrow.n_sentences == frame.n_sentences == len(frame.table)
+    assert arrow.removed == frame.removed and arrow.empty == frame.empty
+    assert arrow.table.equals(pa.Table.from_pandas(frame.table, preserve_index=False))

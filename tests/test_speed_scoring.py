@@ -1,0 +1,205 @@
+"""The fast scoring path of `classify` equals the reference (scikit-learn) path.
+
+`LinearScorer` tokenizes whole chunks at once and counts features with a sparse product;
+`load_scoring_model` reads the model without scikit-learn. Each is checked against
+scikit-learn's own transform and `Pipeline.predict_proba`, on the team's sentences and on
+text chosen to break the shortcuts (line breaks, case folds that change length, digits,
+Chinese beside Latin, a final sigma).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline import config
+from pipeline import features as F
+from pipeline.model import load_model, load_scoring_model, save_model
+from pipeline.themes import load_taxonomy
+from pipeline.train import labeled_files, read_labeled
+
+from .conftest import ROOT
+
+TRICKY = [
+    "",
+    " ",
+    "We will expand effective investment.",
+    "Line one\nline two has a break\r\nand a CRLF.",
+    "ΣΟΦΙΑΣ ΚΑΙ ΛΟΓΟΣ. Σ",  # final sigma: lower() looks at the neighbours
+    "İstanbul İNVESTMENT and KELVIN K and ſtrange ı",  # lower() makes İ two characters
+    "GDP grew 5.2% in 2023, 1,234.5 yuan; 3.4.5 and 1..5 and a1.5 and x-19 and don't ’tis",
+    "国内生产总值增长５％，社会消费品零售总额增长７．２％。",
+    "促进汽车消费。扩大有效投资，加快重大项目建设。",
+    "Mixed 漢字 and English words, 投资 investment 消费consumption.",
+    "Ünïcödé wörds — and 漢字 mixed.",
+    "١٢٣ Arabic-Indic digits and ٣.٥ too",
+    "a b c d e f g h i j k l m n o p",
+    "investment investment investment investment",
+    "发展发展发展经济经济",
+    "\n\n\n",
+    "tabs\tand\x0bvertical\x0cfeeds",
+]
+
+
+def _labeled_texts() -> list[str]:
+    return read_labeled(labeled_files(config.LABELED_DIR), load_taxonomy())["text"].tolist()
+
+
+def _sklearn_counts(vec: object, texts: list[str]) -> object:
+    """Counts from scikit-learn's own CountVectorizer code, not our cached transform."""
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    plain = copy.copy(vec)
+    plain.__class__ = TfidfVectorizer
+    return CountVectorizer.transform(plain, texts)
+
+
+def _reference_proba(model: object, texts: list[str]) -> np.ndarray:
+    pipe = model.pipeline  # type: ignore[attr-defined]
+    classes = [str(c) for c in pipe.classes_]
+    return np.asarray(pipe.predict_proba(texts))[:, [classes.index(x) for x in model.labels]]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def full(trained: Path):  # type: ignore[no-untyped-def]
+    return load_model(trained)
+
+
+@pytest.fixture(scope="module")
+def scoring(trained: Path):  # type: ignore[no-untyped-def]
+    return load_scoring_model(trained)
+
+
+def _assert_counts_equal(scorer: F.LinearScorer, full: object, texts: list[str]) -> None:
+    got = scorer.counts(texts)
+    union = full.pipeline.named_steps["tfidf"]  # type: ignore[attr-defined]
+    for (name, vec), counts in zip(union.transformer_list, got, strict=True):
+        ref = _sklearn_counts(vec, texts)
+        assert counts.shape == ref.shape, name
+        assert (counts != ref).nnz == 0, name
+
+
+def test_scoring_model_is_the_linear_scorer(scoring, full) -> None:  # type: ignore[no-untyped-def]
+    assert scoring.pipeline is None and scoring.scorer is not None
+    assert scoring.labels == full.labels and scoring.version == full.version
+    assert scoring.classes == [str(c) for c in full.pipeline.classes_]
+
+
+@pytest.mark.parametrize("texts", [TRICKY, TRICKY[::-1], [TRICKY[3]], ["", ""], TRICKY * 3])
+def test_chunk_counts_equal_scikit_learn(trained: Path, full, texts: list[str]) -> None:  # type: ignore[no-untyped-def]
+    scorer = load_scoring_model(trained).scorer  # fresh tables: every token is new
+    assert scorer is not None
+    _assert_counts_equal(scorer, full, texts)
+    _assert_counts_equal(scorer, full, texts)  # again, now from the tables
+
+
+def test_counts_and_probabilities_on_the_team_sentences(scoring, full) -> None:  # type: ignore[no-untyped-def]
+    texts = _labeled_texts()[::3] + TRICKY
+    for i in range(0, len(texts), 700):  # several chunks through the same tables
+        _assert_counts_equal(scoring.scorer, full, texts[i : i + 700])
+    got = scoring.predict_proba(texts)
+    assert np.allclose(got, _reference_proba(full, texts), rtol=0, atol=1e-12)
+    assert np.array_equal(got, full.predict_proba(texts))  # load_model uses the same scorer
+
+
+def test_logits_equal_decision_function(scoring, full) -> None:  # type: ignore[no-untyped-def]
+    texts = _labeled_texts()[1::5] + TRICKY
+    ref = full.pipeline.named_steps["clf"].estimator_.decision_function(full.pipeline.named_steps["tfidf"].transform(
+        texts))
+    assert np.allclose(scoring.scorer.logits(texts), ref, rtol=0, atol=1e-12)
+
+
+def test_tables_that_start_afresh_give_the_same_counts(trained: Path, full, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(F, "MAX_TABLE", 25)
+    scorer = load_scoring_model(trained).scorer
+    texts = _labeled_texts()[:400] + TRICKY
+    for i in range(0, len(texts), 60):
+        _assert_counts_equal(scorer, full, texts[i : i + 60])
+    assert scorer._n_tokens <= 25 + 60 * 40
+
+
+_PIECES = [*"abcXYZ019 .,'’-\n\tΣσİıſK漢字投资消费发展。，٣５", "the ", "investment ", "consumption"]
+_TEXT = st.lists(st.sampled_from(_PIECES), max_size=30).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_TEXT, min_size=1, max_size=8))
+def test_counts_property(scoring, full, texts: list[str]) -> None:  # type: ignore[no-untyped-def]
+    _assert_counts_equal(scoring.scorer, full, texts)
+
+
+def test_pair_table_is_a_dictionary() -> None:
+    table = F._PairTable(bits=3)  # tiny: grows many times
+    rng = np.random.default_rng(5)
+    ref: dict[tuple[int, int], int] = {}
+    for _ in range(500):
+        a, b, v = (int(x) for x in rng.integers(0, 300, 3))
+        table.insert(a, b, v)
+        ref[(a, b)] = v
+    qa = rng.integers(-2, 300, 5000)
+    qb = rng.integers(-2, 300, 5000)
+    want = [ref.get((int(a), int(b)), -1) if a >= 0 and b >= 0 else -1 for a, b in zip(qa, qb, strict=True)]
+    assert table.lookup(qa, qb).tolist() == want
+
+
+def test_scorer_pickles_without_its_tables(scoring) -> None:  # type: ignore[no-untyped-def]
+    scoring.predict_proba(TRICKY)
+    data = pickle.dumps(scoring)
+    again = pickle.loads(data)
+    assert again.scorer._n_tokens == 0
+    assert np.array_equal(again.predict_proba(TRICKY), scoring.predict_proba(TRICKY))
+
+
+def test_scoring_model_loads_without_scikit_learn(trained: Path) -> None:
+    code = (
+        "import sys; from pipeline.model import load_scoring_model; "
+        f"m = load_scoring_model({str(trained)!r}); p = m.predict_proba(['We will expand investment.']); "
+        "print(m.pipeline is None, 'sklearn' in sys.modules, round(float(p.sum()), 6))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.split() == ["True", "False", "1.0"]
+
+
+def test_scoring_model_checks_like_load_model(trained: Path, tmp_path: Path) -> None:
+    from pipeline.errors import InputError
+
+    copy_dir = tmp_path / "m"
+    import shutil
+
+    shutil.copytree(trained, copy_dir)
+    meta = json.loads((copy_dir / "meta.json").read_text())
+    meta["versions"]["scipy"] = "0.0.1"
+    (copy_dir / "meta.json").write_text(json.dumps(meta))
+    with pytest.warns(UserWarning, match=r"scipy 0\.0\.1"):
+        load_scoring_model(copy_dir)
+    with open(copy_dir / "model.joblib", "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(InputError, match="sha256 does not match"):
+        load_scoring_model(copy_dir)
+    with pytest.raises(InputError, match="no model there"):
+        load_scoring_model(tmp_path / "nothing")
+
+
+def test_other_pipeline_shapes_are_loaded_in_full(tmp_path: Path) -> None:
+    """A vectorizer the scorer does not reproduce (binary counts) falls back to scikit-learn."""
+    from pipeline.train import build_pipeline
+
+    df = read_labeled(labeled_files(config.LABELED_DIR), load_taxonomy()).iloc[::6]
+    pipe = build_pipeline(C=1.0)
+    pipe.set_params(tfidf__chars__binary=True)
+    pipe.fit(df["text"], df["label"])
+    meta = {"labels": load_taxonomy().ids, "version": "test", "versions": {}}
+    save_model(pipe, meta, tmp_path / "m", "card")
+    model = load_scoring_model(tmp_path / "m")
+    assert model.pipeline is not None and model.linear_scorer() is None
+    texts = df["text"].tolist()[:50] + TRICKY
+    assert np.array_equal(model.predict_proba(texts), _reference_proba(model, texts))
