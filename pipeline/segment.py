@@ -312,9 +312,30 @@ def block_lang(text: str) -> str:
     return "zh" if han * 4 >= letters else "en"
 
 
+#: An English sentence end inside a Chinese block ("... demand. 我们"), and a Chinese one
+#: inside an English block: such blocks are split by both languages' rules.
+_EN_END_IN_ZH = re.compile(r"[a-z]{2}[.!?][\"'”’)]*[ \t]+[A-Z\u3400-\u9fff“\"]")
+_ZH_END = re.compile(r"[。！？]")
+
+
+def is_mixed(text: str, lang: str) -> bool:
+    """Whether a block of `lang` also holds sentences of the other language."""
+    if lang == "zh":
+        return _EN_END_IN_ZH.search(text) is not None
+    return not text.isascii() and _ZH_END.search(text) is not None
+
+
 def split_block(text: str, lang: str, segmenter: str = "fast") -> list[Span]:
-    """Sentence spans of one block in its language."""
-    return split_zh(text) if lang == "zh" else split_en(text, segmenter)
+    """Sentence spans of one block in its language; a mixed block is split by the rules of
+    its language, then each piece by the other's."""
+    if not is_mixed(text, lang):
+        return split_zh(text) if lang == "zh" else split_en(text, segmenter)
+    pieces = split_zh(text) if lang == "zh" else split_en(text, segmenter)
+    spans: list[Span] = []
+    for a, b in pieces:
+        inner = split_en(text[a:b], segmenter) if lang == "zh" else split_zh(text[a:b])
+        spans.extend((a + c, a + d) for c, d in inner)
+    return spans
 
 
 def segment_statement(stmt: Statement, segmenter: str = "fast") -> StatementResult:
@@ -336,6 +357,13 @@ def _block_sentences(
     spans = split_block(text, lang, segmenter)
     out: list[Sentence] = []
     sid, source, speaker, base = stmt.id, stmt.source, block.speaker, block.start
+    if is_mixed(text, lang):  # each sentence of a mixed block in its own language
+        for s, e in spans:
+            sent = tidy(text[s:e])
+            if sent:
+                out.append(Sentence(sid, date, source, block_lang(sent), speaker, index + len(out), base + s,
+                                    base + e, sent))
+        return out
     if is_tidy(text):  # then every span of it is already tidy: spans come stripped
         for s, e in spans:
             out.append(Sentence(sid, date, source, lang, speaker, index + len(out), base + s, base + e, text[s:e]))

@@ -145,3 +145,28 @@ def test_check_set_english_at_least_as_good_as_nltk_punkt() -> None:
 def test_check_set_chinese() -> None:
     p, r = _boundary_scores(split_zh, ROOT / "data" / "segmentation" / "check_zh.jsonl")
     assert p >= 0.98 and r >= 0.98
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We will expand domestic demand. 我们要扩大内需。Consumption recovered. 消费持续恢复。",
+         [("We will expand domestic demand.", "en"), ("我们要扩大内需。", "zh"), ("Consumption recovered.", "en"),
+          ("消费持续恢复。", "zh")]),
+        ("我们要扩大内需。We will expand domestic demand. 消费持续恢复。",
+         [("我们要扩大内需。", "zh"), ("We will expand domestic demand.", "en"), ("消费持续恢复。", "zh")]),
+        # must not change: English words inside Chinese, and Chinese names inside English
+        ("中国GDP增长5.2%，CPI上涨0.2%。", [("中国GDP增长5.2%，CPI上涨0.2%。", "zh")]),
+        ("The Greater Bay Area (粤港澳大湾区) plan was issued in 2019.",
+         [("The Greater Bay Area (粤港澳大湾区) plan was issued in 2019.", "en")]),
+        ("美国U.S. 经济增长放缓。", [("美国U.S.经济增长放缓。", "zh")]),  # tidy drops a space beside Chinese
+    ],
+)
+def test_mixed_language_blocks(text: str, expected: list[tuple[str, str]]) -> None:
+    from pipeline.clean import tidy
+    from pipeline.records import Statement
+    from pipeline.segment import segment_statement
+
+    res = segment_statement(Statement(id="m", text=text, origin="m", date="2020"))
+    assert [(s.sentence, s.lang) for s in res.sentences] == expected
+    assert all(tidy(text[s.start : s.end]) == s.sentence for s in res.sentences)
