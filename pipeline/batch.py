@@ -78,11 +78,9 @@ class ClassifyRun:
             f"sentences classified: {self.sentences}; lines removed by cleaning: {sum(self.removed.values())} "
             f"({removed}); failed: {len(self.failures)}"
         ]
-        for f in self.failures[:10]:
-            lines.append(f"  failed: {f.origin}: {f.reason}")
-        if len(self.failures) > 10:
-            lines.append(f"  ... and {len(self.failures) - 10} more (see --errors FILE)")
-        return "\n".join(lines)
+        from .workflow import failure_lines
+
+        return "\n".join(lines + failure_lines(self.failures))
 
 
 # ---------------------------------------------------------------- per chunk (in a worker)

@@ -9,12 +9,7 @@ the output at the end, so a failed run leaves the previous output in place.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
 import sys
-import tempfile
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,37 +19,13 @@ from .classify import output_schema
 from .errors import InputError
 from .model import load_scoring_model
 from .readers import ReadOptions, read_statements
+from .writers import atomic_dir, check_output_dir
 
 
-def check_output_dir(path: str | None) -> Path:
+def _output_dir(path: str | None) -> Path:
     if not path:
         raise InputError("--engine dask writes partitioned Parquet: give -o OUT_DIR")
-    p = Path(path)
-    if p.exists() and not p.is_dir():
-        raise InputError(f"{p}: exists and is not a folder (--engine dask writes a folder of Parquet parts)")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"{p}: output folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise InputError(f"{p}: output folder {parent} is not writable")
-    return p
-
-
-@contextlib.contextmanager
-def _atomic_dir(target: Path) -> Iterator[Path]:
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        yield tmp
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            os.replace(target, old)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    return check_output_dir(path, "a folder of Parquet parts with --engine dask")
 
 
 def _classify_partition(statements: list, opts: ClassifyOptions, model: Any) -> ChunkResult:
@@ -80,7 +51,7 @@ def run_classify_dask(
         raise InputError("--engine dask needs Dask: pip install 'policy-themes[dask]'") from None
     import pyarrow.parquet as pq
 
-    out_dir = check_output_dir(output)
+    out_dir = _output_dir(output)
     model = load_scoring_model(opts.model_path)  # workers unpickle it without scikit-learn
     opts = replace(opts, schema=output_schema(model.labels, model.version, opts.top_k, opts.min_confidence))
     run = ClassifyRun()
@@ -95,7 +66,7 @@ def run_classify_dask(
             cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None)
             client = Client(cluster)
-        with client, _atomic_dir(out_dir) as tmp:
+        with client, atomic_dir(out_dir) as tmp:
             model_future = client.scatter(model, broadcast=True)
             chunks = chunked(read_statements(inputs, read_opts), run, strict, chunk_size)
             window = max(2, 2 * len(client.scheduler_info().get("workers", {})) or 2)

@@ -7,12 +7,8 @@ leaves the previous report whole, or none.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +17,7 @@ import pandas as pd
 
 from .errors import InputError
 from .report import ALL, Report, ReportOptions, build_report, confusion_counts
+from .writers import atomic_dir, check_output_dir
 
 #: Columns that mark a table as the output of `classify` rather than statements.
 CLASSIFIED_COLUMNS = ("statement_id", "sentence", "theme", "date")
@@ -129,50 +126,6 @@ def read_classified(files: Sequence[Path]) -> pd.DataFrame:
 # ---------------------------------------------------------------- output folder
 
 
-def check_output_dir(path: Path) -> Path:
-    if path.exists() and not path.is_dir():
-        raise InputError(f"{path}: exists and is not a folder")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"{path}: output folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise InputError(f"{path}: output folder {parent} is not writable")
-    return path
-
-
-@contextlib.contextmanager
-def atomic_dir(target: Path) -> Iterator[Path]:
-    """A temporary folder beside `target`, swapped in for it only when the block succeeds."""
-    import fcntl
-
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        yield tmp
-        os.chmod(tmp, 0o777 & ~_umask())
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        # Two runs swapping the same folder take turns, so each swap is whole: the folder is
-        # always one run's complete output (the last to finish).
-        # The lock is on the parent folder itself, so no lock file is left behind.
-        fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            if target.exists():
-                os.replace(target, old)
-            os.replace(tmp, target)
-        finally:
-            os.close(fd)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 # ---------------------------------------------------------------- the run
 
 
@@ -203,7 +156,7 @@ def run_report(
     """Classify (unless the inputs are already classified), compute, and write the report."""
     from .model import read_meta
 
-    out = check_output_dir(Path(out_dir))
+    out = check_output_dir(Path(out_dir), "a report folder")
     opts = report_opts or ReportOptions()
     classified = _classified_files(inputs)
     with atomic_dir(out) as tmp:

@@ -407,8 +407,8 @@ def run_training(
 ) -> dict[str, Any]:
     """Read labeled data, fit, and write the model folder; nothing is written if anything fails."""
     from .model import library_versions, save_model
-    from .publish import check_output_dir
     from .themes import load_taxonomy
+    from .writers import check_output_dir
 
     tax_path = Path(taxonomy_path or config.THEMES_FILE)
     taxonomy = load_taxonomy(tax_path)

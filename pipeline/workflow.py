@@ -55,11 +55,15 @@ class SegmentRun:
             f"lines removed by cleaning: {len(self.removed)} ({removed}); "
             f"failed: {len(self.failures)}"
         ]
-        for f in self.failures[:10]:
-            lines.append(f"  failed: {f.origin}: {f.reason}")
-        if len(self.failures) > 10:
-            lines.append(f"  ... and {len(self.failures) - 10} more (see --errors FILE)")
-        return "\n".join(lines)
+        return "\n".join(lines + failure_lines(self.failures))
+
+
+def failure_lines(failures: Sequence[Failure], shown: int = 10) -> list[str]:
+    """The closing summary's list of failed inputs (the rest go to --errors FILE)."""
+    lines = [f"  failed: {f.origin}: {f.reason}" for f in failures[:shown]]
+    if len(failures) > shown:
+        lines.append(f"  ... and {len(failures) - shown} more (see --errors FILE)")
+    return lines
 
 
 def sentences_frame(sentences: Sequence[Sentence]) -> pd.DataFrame:

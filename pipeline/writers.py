@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -27,12 +28,24 @@ def check_output_path(path: str | Path, suffixes: Sequence[str] = OUTPUT_SUFFIXE
         raise InputError(f"{p}: is a folder; give a file name")
     if p.suffix.lower() not in suffixes:
         raise InputError(f"{p}: unknown output type {p.suffix or '(none)'!r} (use {', '.join(suffixes)})")
+    return _check_parent(p)
+
+
+def _check_parent(p: Path) -> Path:
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise InputError(f"{p}: output folder {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise InputError(f"{p}: output folder {parent} is not writable")
     return p
+
+
+def check_output_dir(path: str | Path, what: str = "a folder") -> Path:
+    """Fail before any work when an output folder could not be written."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise InputError(f"{p}: exists and is not a folder (the output is {what})")
+    return _check_parent(p)
 
 
 @contextlib.contextmanager
@@ -93,3 +106,32 @@ def write_jsonl_stream(rows: Sequence[dict[str, Any]], stream: IO[str] | None = 
     for row in rows:
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
     out.flush()
+
+
+@contextlib.contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """A temporary folder beside `target`, swapped in for it only when the block succeeds."""
+    import fcntl
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        # Two runs swapping the same folder take turns, so each swap is whole: the folder is
+        # always one run's complete output (the last to finish).
+        # The lock is on the parent folder itself, so no lock file is left behind.
+        fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if target.exists():
+                os.replace(target, old)
+            os.replace(tmp, target)
+        finally:
+            os.close(fd)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
