@@ -34,6 +34,10 @@ _EXPORTS = {
     "classify_sentences": "classify",
     "run_classify": "batch",
     "load_taxonomy": "themes",
+    "ReportOptions": "report",
+    "build_report": "report",
+    "confusion_counts": "report",
+    "run_report": "publish",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
