@@ -1,5 +1,11 @@
 """`python -m pipeline`: the same CLI as the `policy-themes` script."""
 
-from .cli import main
+import os
+import sys
 
-raise SystemExit(main())
+try:
+    from .cli import entry
+except KeyboardInterrupt:  # Ctrl-C while still importing: one line, no traceback
+    print("interrupted", file=sys.stderr)
+    os._exit(130)
+entry()

@@ -392,6 +392,14 @@ def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) ->
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # before or after a command runs (it catches its own)
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     import warnings
 
     parser = build_parser()
@@ -405,5 +413,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.showwarning = shown
 
 
+def entry() -> None:
+    """The process entry point (`policy-themes`, `python -m pipeline`).
+
+    After an interrupt the process leaves with `os._exit(130)`: Python would otherwise re-raise
+    SIGINT at exit when a KeyboardInterrupt passed through a C extension's start-up code, even
+    though it was handled, and the exit status would say "killed" instead of 130.
+    """
+    code = main()
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    raise SystemExit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    entry()
