@@ -412,7 +412,8 @@ def render_html(run: ReportRun) -> str:
     heads = headlines(run, limit=5)
     head_items = "".join(f"<li>{esc(t)}</li>" for _, t in heads) or "<li>No change between periods is significant.</li>"
     peak_items = "".join(f"<li>{esc(t)}</li>" for _, t in peaks(run))
-    warn = "".join(f'<div class="warnbox">{esc(c)}</div>' for c in cautions(run)[:-1])
+    cautions_ = cautions(run)  # the last one (the classifier's known errors) goes under the method
+    warn = "".join(f'<div class="warnbox">{esc(c)}</div>' for c in cautions_[:-1])
     notes = "".join(f'<div class="warnbox">{esc(n)}</div>' for n in run.notes)
     unplaced = ""
     if len(rep.unplaced):
@@ -438,7 +439,7 @@ def render_html(run: ReportRun) -> str:
         "counts. A change is called significant only when its interval excludes zero.</li>"
         f"<li>Periods with fewer than {info['min_sentences']} sentences or a single statement are drawn hollow and "
         "never called significant.</li>"
-        f"<li>{esc(cautions(run)[-1])}</li></ul>"
+        f"<li>{esc(cautions_[-1])}</li></ul>"
         f"<h3>What went in</h3><ul>{''.join(f'<li>{esc(a)}</li>' for a in accounting(run))}</ul>"
         f"{notes}{unplaced}{failed}</section>"
     )

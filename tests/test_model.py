@@ -12,7 +12,7 @@ import pytest
 
 from pipeline import config
 from pipeline.errors import InputError
-from pipeline.model import load_model, sha256_file
+from pipeline.model import load_model, load_scoring_model, sha256_file
 from pipeline.themes import load_taxonomy
 from pipeline.train import build_pipeline, labeled_files, read_labeled
 
@@ -89,14 +89,18 @@ def test_predictions_shape(trained: Path) -> None:
     assert model.predict_sentences([]).shape[0] == 0
 
 
-def test_tampered_model_refused(trained: Path, tmp_path: Path) -> None:
+LOADERS = pytest.mark.parametrize("loader", [load_model, load_scoring_model], ids=["full", "scoring"])
+
+
+@LOADERS
+def test_tampered_model_refused(trained: Path, tmp_path: Path, loader) -> None:  # type: ignore[no-untyped-def]
     copy = tmp_path / "m"
     shutil.copytree(trained, copy)
     data = bytearray((copy / "model.joblib").read_bytes())
     data[len(data) // 2] ^= 0xFF
     (copy / "model.joblib").write_bytes(bytes(data))
     with pytest.raises(InputError, match="sha256 does not match"):
-        load_model(copy)
+        loader(copy)
 
     class Boom:
         def __reduce__(self):  # type: ignore[no-untyped-def]
@@ -104,22 +108,25 @@ def test_tampered_model_refused(trained: Path, tmp_path: Path) -> None:
 
     (copy / "model.joblib").write_bytes(pickle.dumps(Boom()))
     with pytest.raises(InputError, match="refusing to load"):
-        load_model(copy)
+        loader(copy)
 
 
-def test_version_mismatch_warns(trained: Path, tmp_path: Path) -> None:
+@LOADERS
+@pytest.mark.parametrize("library", ["scikit-learn", "scipy"])
+def test_version_mismatch_warns(trained: Path, tmp_path: Path, loader, library: str) -> None:  # type: ignore[no-untyped-def]
     copy = tmp_path / "m"
     shutil.copytree(trained, copy)
     meta = json.loads((copy / "meta.json").read_text())
-    meta["versions"]["scikit-learn"] = "0.0.1"
+    meta["versions"][library] = "0.0.1"
     (copy / "meta.json").write_text(json.dumps(meta))
-    with pytest.warns(UserWarning, match=r"scikit-learn 0\.0\.1"):
-        load_model(copy)
+    with pytest.warns(UserWarning, match=rf"{library} 0\.0\.1"):
+        loader(copy)
 
 
-def test_missing_model(tmp_path: Path) -> None:
+@LOADERS
+def test_missing_model(tmp_path: Path, loader) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InputError, match="no model there"):
-        load_model(tmp_path / "nothing")
+        loader(tmp_path / "nothing")
 
 
 @pytest.mark.parametrize(

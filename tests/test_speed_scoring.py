@@ -10,7 +10,6 @@ Chinese beside Latin, a final sigma).
 from __future__ import annotations
 
 import copy
-import json
 import pickle
 import subprocess
 import sys
@@ -167,26 +166,6 @@ def test_scoring_model_loads_without_scikit_learn(trained: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.split() == ["True", "False", "1.0"]
-
-
-def test_scoring_model_checks_like_load_model(trained: Path, tmp_path: Path) -> None:
-    from pipeline.errors import InputError
-
-    copy_dir = tmp_path / "m"
-    import shutil
-
-    shutil.copytree(trained, copy_dir)
-    meta = json.loads((copy_dir / "meta.json").read_text())
-    meta["versions"]["scipy"] = "0.0.1"
-    (copy_dir / "meta.json").write_text(json.dumps(meta))
-    with pytest.warns(UserWarning, match=r"scipy 0\.0\.1"):
-        load_scoring_model(copy_dir)
-    with open(copy_dir / "model.joblib", "ab") as f:
-        f.write(b"\0")
-    with pytest.raises(InputError, match="sha256 does not match"):
-        load_scoring_model(copy_dir)
-    with pytest.raises(InputError, match="no model there"):
-        load_scoring_model(tmp_path / "nothing")
 
 
 def test_other_pipeline_shapes_are_loaded_in_full(tmp_path: Path) -> None:
