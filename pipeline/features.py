@@ -190,31 +190,24 @@ def __getattr__(name: str) -> Any:
 
 _SEP = "\n"  # joins a chunk's sentences: no analyzer pattern matches it, and it stops case context
 _TOKENS = re.compile(_LATIN.pattern + "|" + _SEP)
-_HAN_RUNS = re.compile(_HAN_RUN.pattern + "|" + _SEP)
-#: Distinct tokens (and Han runs) remembered between chunks; past this the tables start afresh,
+#: Distinct tokens remembered between chunks; past this the tables start afresh,
 #: so memory stays bounded on any input.
 MAX_TABLE = 300_000
 
 
 class _SparseRows:
-    """Rows of a CSR matrix that grow in batches without copying what is already there.
+    """Rows of a CSR matrix that grow in batches without copying what is already there."""
 
-    `n_identity` leading rows are the identity (row f has feature f once), so a sentence's
-    single features and its multi-feature tokens go through one sparse product.
-    """
-
-    def __init__(self, n_cols: int, n_identity: int = 0) -> None:
+    def __init__(self, n_cols: int) -> None:
         self.n_cols = n_cols
-        self.n_identity = n_identity
         self.reset()
 
     def reset(self) -> None:
-        n = self.n_identity
-        self.indptr = np.arange(n + 1, dtype=np.int32)
-        self.indices = np.arange(n, dtype=np.int32)
-        self.data = np.ones(n)
-        self.n_rows = n
-        self.nnz = n
+        self.indptr = np.zeros(1, dtype=np.int32)
+        self.indices = np.zeros(0, dtype=np.int32)
+        self.data = np.zeros(0)
+        self.n_rows = 0
+        self.nnz = 0
         self._matrix: Any = None
 
     def append(self, rows: list[list[int]]) -> None:
@@ -281,12 +274,16 @@ class _PairTable:
         return ((key * self._MUL) & 0xFFFFFFFFFFFFFFFF) >> (64 - self.bits)
 
     def insert(self, a: int, b: int, value: int) -> None:
+        self.insert_key((a << 32) | b, value)
+
+    def insert_key(self, key: int, value: int) -> None:
+        """Store `value` under a non-negative int64 `key`."""
         if 2 * (self.size + 1) > len(self.keys):
             old = [(int(k), int(v)) for k, v in zip(self.keys, self.values, strict=True) if k != self._EMPTY]
             self.__init__(self.bits + 1)  # type: ignore[misc]
             for k, v in old:
                 self._put(k, v)
-        self._put((a << 32) | b, value)
+        self._put(key, value)
 
     def _put(self, key: int, value: int) -> None:
         mask = len(self.keys) - 1
@@ -304,7 +301,15 @@ class _PairTable:
         idx = np.flatnonzero((a >= 0) & (b >= 0))
         if not len(idx) or not self.size:
             return out
-        key = (a[idx] << 32) | b[idx]
+        out[idx] = self.lookup_keys((a[idx] << 32) | b[idx])
+        return out
+
+    def lookup_keys(self, key: np.ndarray) -> np.ndarray:
+        """The value for each non-negative int64 key (as `_put` stores them), or -1."""
+        out = np.full(len(key), -1, dtype=np.int64)
+        if not len(key) or not self.size:
+            return out
+        idx = np.arange(len(key))
         mask = np.uint64(len(self.keys) - 1)
         h = ((key.astype(np.uint64) * np.uint64(self._MUL)) >> np.uint64(64 - self.bits)).astype(np.int64)
         while len(idx):
@@ -315,6 +320,73 @@ class _PairTable:
             idx, key = idx[go_on], key[go_on]
             h = ((h[go_on].astype(np.uint64) + np.uint64(1)) & mask).astype(np.int64)
         return out
+
+
+#: The code-point ranges of `_HAN_RUN`, for the same runs found with numpy.
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_HAN_BASE, _HAN_TOP = 0x3400, 0xFAFF
+
+
+def _is_han(cps: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(cps), dtype=bool)
+    for lo, hi in _HAN_RANGES:
+        out |= (cps >= lo) & (cps <= hi)
+    return out
+
+
+class _HanGrams:
+    """The Chinese character n-grams of `TextAnalyzer`, counted with numpy on code points.
+
+    A Han run's n-grams are the n consecutive Han characters at each position, so they need
+    no run, no string and no dictionary: a table of single characters and one hash table of
+    packed code points (21 bits each) per n. Nothing is cached per run or per sentence, so
+    text that never repeats costs the same as text that does.
+    """
+
+    def __init__(self, vocabulary: dict[str, int], ngrams: tuple[int, int]) -> None:
+        self.lo, self.hi = ngrams
+        self.unigram = np.full(_HAN_TOP - _HAN_BASE + 1, -1, dtype=np.int64)
+        self.tables = {n: _PairTable() for n in range(max(2, self.lo), self.hi + 1)}
+        for gram, fid in vocabulary.items():
+            n = len(gram)
+            if not self.lo <= n <= self.hi or not all(
+                    any(lo <= ord(c) <= hi for lo, hi in _HAN_RANGES) for c in gram):
+                continue
+            if n == 1:
+                self.unigram[ord(gram) - _HAN_BASE] = fid
+            else:
+                key = 0
+                for c in gram:
+                    key = (key << 21) | ord(c)
+                self.tables[n].insert_key(key, fid)
+
+    def rows_cols(self, texts: list[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, feature) for every Han n-gram in `texts` (no line breaks), text i on row rows[i]."""
+        cps = np.frombuffer(_SEP.join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        han = _is_han(cps)
+        row_at = rows[np.cumsum(cps == ord(_SEP))]
+        out_rows: list[np.ndarray] = []
+        out_cols: list[np.ndarray] = []
+        if self.lo <= 1:
+            pos = np.flatnonzero(han)
+            fid = self.unigram[cps[pos] - _HAN_BASE]
+            m = fid >= 0
+            out_rows.append(row_at[pos[m]])
+            out_cols.append(fid[m])
+        run, key = han, cps
+        for n in range(2, self.hi + 1):
+            run = run[:-1] & han[n - 1 :]  # run[i]: characters i .. i+n-1 are all Han
+            key = (key[:-1] << 21) | cps[n - 1 :]
+            if n < self.lo:
+                continue
+            pos = np.flatnonzero(run)
+            fid = self.tables[n].lookup_keys(key[pos])
+            m = fid >= 0
+            out_rows.append(row_at[pos[m]])
+            out_cols.append(fid[m])
+        if not out_rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(out_rows), np.concatenate(out_cols)
 
 
 class TfidfBlock:
@@ -338,9 +410,10 @@ class LinearScorer:
 
     The same numbers as `Pipeline.decision_function` (to rounding; tests check it), several
     times faster: the chunk is tokenized by one regular expression over all its sentences
-    joined, each distinct token (and Chinese run) is analyzed once and kept as a sparse row of
-    feature counts, and the counts of every sentence come out of one sparse product, so the
-    per-sentence Python work is a dictionary lookup per token.
+    joined, each distinct English token is analyzed once and kept as a sparse row of character
+    feature counts (the counts of every sentence come out of one sparse product), word bigrams
+    are pairs of token ids and Chinese n-grams are packed code points, both looked up with
+    numpy, so the per-sentence Python work is a dictionary lookup per token.
     """
 
     def __init__(self, blocks: list[TfidfBlock], intercept: np.ndarray, temperature: float,
@@ -359,12 +432,18 @@ class LinearScorer:
         self._tokens: dict[str, int] = {_SEP: -2}
         self._unigram = np.zeros(1024, dtype=np.int32)  # token id -> word-block feature (-1: none)
         self._n_tokens = 0
-        self._runs: dict[str, int] = {_SEP: -2}
-        words, chars = self._words, self._chars
+        chars = self._chars
         self._char_rows = _SparseRows(len(chars.vocabulary)) if chars else None
-        # Word block: the identity for single features, then one row per Chinese run.
-        self._run_rows = _SparseRows(len(words.vocabulary), len(words.vocabulary)) if words else None
         self._pairs = _PairTable()
+
+    def _han_grams(self) -> _HanGrams | None:
+        """The word block's Chinese n-grams (built once, from the vocabulary)."""
+        han = self.__dict__.get("_han")
+        if han is None and self._words is not None:
+            words = self._words.analyzer
+            assert isinstance(words, TextAnalyzer)
+            han = self.__dict__["_han"] = _HanGrams(self._words.vocabulary, words.char_ngrams)  # type: ignore[arg-type]
+        return han
 
     def _bigram_parts(self) -> dict[str, list[tuple[str, int, bool]]]:
         """word -> (other word, feature, word comes first) for every word bigram of the vocabulary."""
@@ -428,31 +507,6 @@ class LinearScorer:
                         self._pairs.insert(a, b, fid)
         return tids
 
-    def _run_ids(self, runs: list[str]) -> np.ndarray:
-        """Rows (after the identity block) of the Chinese runs, adding runs not seen before."""
-        assert self._words is not None and self._run_rows is not None
-        table = self._runs
-        base = self._run_rows.n_identity
-        rids = np.fromiter(map(table.get, runs, repeat(-1)), dtype=np.int64, count=len(runs))
-        miss = np.flatnonzero(rids == -1)
-        if not len(miss):
-            return rids
-        if self._run_rows.n_rows > base and self._run_rows.n_rows - base + len(miss) > MAX_TABLE:
-            self._runs = table = {_SEP: -2}
-            self._run_rows.reset()
-            return self._run_ids(runs)
-        vocab, analyze = self._words.vocabulary, self._words.analyzer
-        new: list[list[int]] = []
-        for i in miss.tolist():
-            run = runs[i]
-            rid = table.get(run)
-            if rid is None:
-                rid = table[run] = self._run_rows.n_rows + len(new)
-                new.append([vocab[g] for g in analyze(run) if g in vocab])
-            rids[i] = rid
-        self._run_rows.append(new)
-        return rids
-
     # ------------------------------------------------------------ counts
 
     def counts(self, texts: list[str]) -> list[Any]:
@@ -475,7 +529,7 @@ class LinearScorer:
             if block is self._chars and self._char_rows is not None:
                 a = _csr(tok_rows, tok_ids, n, self._char_rows.n_rows)
                 out.append(a @ self._char_rows.matrix())
-            elif block is self._words and self._run_rows is not None:
+            elif block is self._words:
                 out.append(self._word_counts(texts, toks, tids, tok_rows, tok_ids, row_at))
             else:  # pragma: no cover - LinearScorer is only built for these two analyzers
                 raise TypeError(f"unsupported analyzer {block.analyzer!r}")
@@ -483,7 +537,7 @@ class LinearScorer:
 
     def _word_counts(self, texts: list[str], toks: list[str], tids: np.ndarray, tok_rows: np.ndarray,
                      tok_ids: np.ndarray, row_at: np.ndarray) -> Any:
-        assert self._words is not None and self._run_rows is not None
+        assert self._words is not None
         vocab = self._words.vocabulary
         rows: list[np.ndarray] = []
         cols: list[np.ndarray] = []
@@ -508,24 +562,23 @@ class LinearScorer:
             m = ids >= 0
             rows.append(row_at[: len(ids)][m])
             cols.append(ids[m])
-        # Chinese runs: only sentences with non-ASCII characters can have any; case and digit
+        # Chinese n-grams: only sentences with non-ASCII characters can have any; case and digit
         # folding never touch Han characters, so the raw text gives the same runs.
         wide = [i for i, t in enumerate(texts) if not t.isascii()]
-        if wide:
-            runs = _HAN_RUNS.findall(_SEP.join([texts[i] for i in wide]))
-            rids = self._run_ids(runs)
-            is_sep = rids == -2
-            keep = ~is_sep
-            rows.append(np.asarray(wide, dtype=np.int64)[np.cumsum(is_sep)[keep]])
-            cols.append(rids[keep])
+        han = self._han_grams() if wide else None
+        if han is not None:
+            r, c = han.rows_cols([texts[i] for i in wide], np.asarray(wide, dtype=np.int64))
+            rows.append(r)
+            cols.append(c)
         n = len(texts)
         all_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
         all_cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
         if len(rows) > 1:
             order = np.argsort(all_rows, kind="stable")  # merges the sorted runs
             all_rows, all_cols = all_rows[order], all_cols[order]
-        a = _csr(all_rows, all_cols, n, self._run_rows.n_rows)
-        return a @ self._run_rows.matrix()
+        counts = _csr(all_rows, all_cols, n, len(vocab))
+        counts.sum_duplicates()
+        return counts
 
     # ------------------------------------------------------------ scores
 
