@@ -66,9 +66,15 @@ def tidy(span: str) -> str:
 
 
 def is_tidy(text: str) -> bool:
-    """True when `tidy` leaves every stripped span of `text` as it is (no run of whitespace,
-    no line break or tab, no space beside Chinese): one check per block, not one per sentence."""
-    return not _WS_RUN.search(text) and (" " not in text or text.isascii() or not _CJK_ANY.search(text))
+    """True only when `tidy` leaves every stripped span of `text` as it is: one check per block,
+    not one per sentence. False may be wrong (then each sentence is tidied, to the same result).
+
+    `isprintable` is false for every whitespace character but the space, so a printable text
+    without two spaces in a row has no run that `tidy` would collapse; it is one scan in C,
+    several times cheaper than the regular expression.
+    """
+    return text.isprintable() and "  " not in text and (" " not in text or text.isascii()
+                                                         or not _CJK_ANY.search(text))
 
 
 # ---------------------------------------------------------------- line rules
@@ -135,8 +141,7 @@ def _may_be_notice(line: str) -> bool:
     """False only when neither `_COPYRIGHT_ANYWHERE` nor `_REGISTRATION` can match `line`."""
     if not line.isascii() and _FOLDS_ANY.search(line):
         line = line.translate(_FOLDS_TO_ASCII)
-    low = line.lower()
-    return any(w in low for w in _NOTICE_WORDS)
+    return any(map(line.lower().__contains__, _NOTICE_WORDS))
 _NAV_WORDS = re.compile(
     r"return to (?:the )?(?:list|top|home(?:page)?)|back to (?:the )?(?:list|top|home(?:page)?)|"
     r"print(?: this)?(?: page| article)?|close(?: this)?(?: window| page)?|"

@@ -16,7 +16,10 @@ import numpy as np
 
 _LATIN = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+# Patterns used on whole chunks start with a character class, so `re` skips to their first
+# character in C (`\d+...` and `x+...|\n` forms get no such skip); tests compare them with the
+# plain forms.
+_DIGITS = re.compile(r"\d\d*(?:[.,]\d+)*")
 
 
 class TextAnalyzer:
@@ -189,7 +192,7 @@ def __getattr__(name: str) -> Any:
 # ---------------------------------------------------------------- scoring whole chunks
 
 _SEP = "\n"  # joins a chunk's sentences: no analyzer pattern matches it, and it stops case context
-_TOKENS = re.compile(_LATIN.pattern + "|" + _SEP)
+_TOKENS = re.compile(r"[a-z0-9\n](?:(?<=\n)|[a-z0-9]*(?:['’-][a-z0-9]+)*)")  # _LATIN or _SEP
 #: Distinct tokens remembered between chunks; past this the tables start afresh,
 #: so memory stays bounded on any input.
 MAX_TABLE = 300_000

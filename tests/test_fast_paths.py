@@ -1,0 +1,104 @@
+"""Each speed-up in cleaning, segmentation and tokenization gives what the plain form gives.
+
+The regular expressions used on whole texts are written to start with a character class
+(so `re` skips ahead in C); their plain forms are kept here as the reference, and both are
+run over the same text: tables of cases that matter, then generated text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline import features, segment
+from pipeline.clean import is_tidy, tidy
+
+PLAIN = {
+    "candidate": (segment._CANDIDATE,
+                  re.compile(r"(?P<p>\.(?: \.){2,}|[.!?…]+)(?P<c>[\"'”’)\]»]*)(?=\s+(?P<next>\S+)|\s*$)")),
+    "zh candidate": (segment._ZH_CANDIDATE, re.compile(r"[。！？!?]+[”’」』）)》】〕\"']*|…{2,}(?=[”’」』）)]*$)")),
+    "en end in zh": (segment._EN_END_IN_ZH,
+                     re.compile(r"[a-z]{2}[.!?][\"'”’)]*[ \t]+[A-Z\u3400-\u9fff“\"]")),
+    "digits": (features._DIGITS, re.compile(r"\d+(?:[.,]\d+)*")),
+    "tokens": (features._TOKENS, re.compile(features._LATIN.pattern + "|\n")),
+}
+
+CASES = [
+    "", ".", "..", "...", ". . .", ". . . .", ". . ..", "a. . . B", "Growth. The", "end.” Next", "U.S. The",
+    "x?! y", "x?!y", "wait… and…… then……", "……。", "…。", "好。”他说", "《规划。》其他。", "问？！答",
+    "……”", "……）", "……x", "no. 5", "1.5 and 2,000.25 and ٣.٥", "don't ’tis x-19 a--b -a- 'q'", "a\nb\n\nc",
+    "demand. 我们", "demand.\t“Next", "wow! . . . Then", "so? . . x", "ab! Z", "a. Z", "\n\n", "x.\n", "end.)",
+    "(a) b) c) 1. 2.",
+]
+
+_ALPHABET = st.sampled_from([*". . …!?。！？”’」』）)》】〕\"'»]([“ \t\nabzAZ09٣-’,，《",
+                             "我们", "Growth", "...", " .", "! . ."])
+TEXT = st.lists(_ALPHABET, max_size=40).map("".join)
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], dict[str, str | None]]]:
+    return [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN))
+@pytest.mark.parametrize("text", CASES)
+def test_fast_pattern_matches_the_plain_one(name: str, text: str) -> None:
+    fast, plain = PLAIN[name]
+    assert _matches(fast, text) == _matches(plain, text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(TEXT)
+def test_fast_patterns_on_generated_text(text: str) -> None:
+    for fast, plain in PLAIN.values():
+        assert _matches(fast, text) == _matches(plain, text)
+
+
+def _plain_is_tidy(text: str) -> bool:
+    """Every stripped span of `text` is left as it is by `tidy` (what `is_tidy` promises)."""
+    return all(tidy(text[a:b]) == text[a:b].strip() for a in range(len(text)) for b in range(a + 1, len(text) + 1))
+
+
+@pytest.mark.parametrize(("text", "tidy_"), [
+    ("We will expand investment. Then growth.", True),
+    ("扩大有效投资。促进消费。", True),
+    ("two  spaces", False),
+    ("a line\nbreak", False),
+    ("中文 and space", False),
+    ("no\u2005break", False),  # a space `isprintable` rejects: False is allowed, `tidy` is then run
+    ("", True),
+])
+def test_is_tidy_table(text: str, tidy_: bool) -> None:
+    assert is_tidy(text) is tidy_
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab 中。\n\t\u2005\u00a0\x1c.")), max_size=12))
+def test_is_tidy_is_never_wrong_when_true(text: str) -> None:
+    if is_tidy(text):
+        assert _plain_is_tidy(text)
+
+
+@pytest.mark.parametrize("text", [
+    "1. Invest. 2. Consume. 3. Grow.", "a. one b. two c. three", "•1. x •2. y", "see no. 5 and 12. 13. x",
+    "He said 2. Then 3. Fine", "ab. cd. e. f.", "A1. b2. 10. 11.", "•" * 70 + "1. a 2. b", "1.", "x 9.",
+])
+def test_marker_filter_keeps_every_marker_table(text: str) -> None:
+    _check_markers(text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from([*"19az. \n•()", "Ab", "12", "x1"]), max_size=30).map("".join))
+def test_marker_filter_keeps_every_marker(text: str) -> None:
+    _check_markers(text)
+
+
+def _check_markers(text: str) -> None:
+    """Wherever the token before a candidate end is a list marker, the filter lets it through."""
+    for m in segment._CANDIDATE.finditer(text):
+        start = m.start()
+        if segment._marker_value(text[segment._token_start(text, start) : start]):
+            assert segment._may_end_marker(text, start), (text, start)
