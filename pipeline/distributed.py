@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .batch import ChunkResult, ClassifyOptions, ClassifyRun, chunked, process_chunk
+from .batch import ChunkResult, ClassifyOptions, ClassifyRun, chunked, dictionary_columns, process_chunk
 from .classify import output_schema
 from .errors import InputError
 from .model import load_scoring_model
@@ -76,7 +76,8 @@ def run_classify_dask(
                 while len(pending) > keep:
                     idx, fut = pending.pop(0)
                     res: ChunkResult = fut.result()
-                    pq.write_table(res.table, tmp / f"part-{idx:05d}.parquet")
+                    pq.write_table(res.table, tmp / f"part-{idx:05d}.parquet",
+                                   use_dictionary=dictionary_columns(res.table.schema))
                     run.statements += res.n_statements
                     run.sentences += res.n_sentences
                     run.removed.update(res.removed)
