@@ -98,6 +98,9 @@ def classify_table(model: ThemeModel, sentences: Sequence[Sentence], schema: Any
     themes = theme_columns(proba, model.labels, top_k, min_confidence)
     arrays = []
     for f in schema:
+        if f.name == "sentence":
+            arrays.append(string_array(columns[SENTENCE_COLUMNS.index(f.name)], f.type))
+            continue
         if f.name in SENTENCE_COLUMNS:
             values: Any = columns[SENTENCE_COLUMNS.index(f.name)]
         elif f.name == "model_version":
@@ -108,6 +111,32 @@ def classify_table(model: ThemeModel, sentences: Sequence[Sentence], schema: Any
                 values = [None] * n
         arrays.append(pa.array(values, type=f.type))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def string_array(values: Sequence[str], type_: Any) -> Any:
+    """`pyarrow.array(values, type_)` for a (large) string type, built from one encoded buffer:
+    Arrow otherwise encodes each string on its own, the costliest column of a chunk."""
+    import pyarrow as pa
+
+    joined = "".join(values)
+    try:
+        data = joined.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: let Arrow say what it says of it
+        return pa.array(values, type=type_)
+    char_end = np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=len(values)))
+    if len(data) == len(joined):  # ASCII: a character is a byte
+        byte_end = char_end
+    else:
+        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        width = 1 + (cps >= 0x80).astype(np.int64) + (cps >= 0x800) + (cps >= 0x10000)
+        cum = np.zeros(len(cps) + 1, dtype=np.int64)
+        np.cumsum(width, out=cum[1:])
+        byte_end = cum[char_end]
+    large = pa.types.is_large_string(type_)
+    offsets = np.zeros(len(values) + 1, dtype=np.int64 if large else np.int32)
+    offsets[1:] = byte_end
+    cls = pa.LargeStringArray if large else pa.StringArray
+    return cls.from_buffers(len(values), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 def output_schema(labels: list[str], version: str, top_k: int = 1, min_confidence: float = 0.0) -> Any:

@@ -280,21 +280,22 @@ def furniture_reason(line: str) -> str | None:
         return "site registration"
     if (notice and _COPYRIGHT.search(line)) or _COPYRIGHT_START.match(line):
         return "copyright notice"
-    if len(line) <= 200 and _CONTACT_LINE.match(line):
+    # Contact details and "Label: value" metadata need a colon: most lines have none.
+    colon = ":" in line or "：" in line
+    if colon and len(line) <= 200 and _CONTACT_LINE.match(line):
         return "contact details"
-    if len(line) <= 160 and "@" in line and _EMAIL.search(line) and re.search(
+    if colon and len(line) <= 160 and "@" in line and _EMAIL.search(line) and re.search(
         r"(?:e-?mail|邮箱|tel|电话|contact|联系|submission|投稿)\s*[:：]", line, re.I
     ):
         return "contact details"
     if len(line) <= 160 and _DATE_ONLY.match(line):
         return "date line"
-    stamp = _DATE_STAMP.match(line)
-    if stamp and len(line) <= 200 and _META_LINE.match(line[stamp.end() :]):
+    if not colon:
+        pass
+    elif len(line) <= 200 and (_META_LINE.match(line) or ((stamp := _DATE_STAMP.match(line))
+                                                          and _META_LINE.match(line[stamp.end() :]))):
         return "page metadata"
-    if len(line) <= 200 and _META_LINE.match(line):
-        return "page metadata"
-    if (len(line) <= 80 and (":" in line or "：" in line) and _META_ANY.search(line) and not _ends_terminal(line)
-            and "。" not in line):
+    elif len(line) <= 80 and _META_ANY.search(line) and not _ends_terminal(line) and "。" not in line:
         return "page metadata"  # "新闻频道 来源：新华社 2016年12月31日": a label mid-line
     if _is_nav(line):
         return "navigation"

@@ -27,7 +27,8 @@ from .records import Failure, Statement
 STDIN = "-"
 _DOC_FILE = re.compile(r"^(?:README|LICENSE|LICENCE|CHANGELOG|MANIFEST)(?:\.\w+)?$", re.I)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN = re.compile(r"[A-Za-z]")
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]*")
+_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +92,8 @@ def detect_lang(text: str) -> str:
     sample = text[:20000]
     if sample.isascii():
         return "en"
-    han = len(sample) - len(_HAN.sub("", sample))
-    latin = len(sample) - len(_LATIN.sub("", sample))
+    han = len(sample) - len(_HAN_RUN.sub("", sample))
+    latin = len(sample) - len(_LATIN_RUN.sub("", sample))
     if han == 0:
         return "en"
     # A Han character carries about as much as a short English word.

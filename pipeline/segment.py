@@ -311,10 +311,10 @@ def split_en(text: str, segmenter: str = "fast") -> list[Span]:
     return _english().spans(text)
 
 
-_HAN = re.compile(r"[\u3400-\u9fff]")
-
-
-_LATIN_LETTER = re.compile(r"[A-Za-z]")
+# Counted by removing runs (one match per run, not per character), written `[x][x]*` so that
+# `re` skips to a run's first character in C.
+_HAN = re.compile(r"[\u3400-\u9fff][\u3400-\u9fff]*")
+_LATIN_LETTER = re.compile(r"[A-Za-z][A-Za-z]*")
 
 
 def block_lang(text: str) -> str:

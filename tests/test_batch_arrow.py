@@ -7,9 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.batch import ClassifyOptions, process_chunk
-from pipeline.classify import add_theme_columns, classify_sentences, classify_table, output_schema
+from pipeline.classify import add_theme_columns, classify_sentences, classify_table, output_schema, string_array
 from pipeline.model import load_scoring_model
 from pipeline.readers import ReadOptions, read_statements
 from pipeline.records import Statement
@@ -80,3 +82,23 @@ def test_process_chunk_both_ways(model) -> None:  # type: ignore[no-untyped-def]
     assert arrow.n_sentences == frame.n_sentences == len(frame.table)
     assert arrow.removed == frame.removed and arrow.empty == frame.empty
     assert arrow.table.equals(pa.Table.from_pandas(frame.table, preserve_index=False))
+
+
+@pytest.mark.parametrize("type_", [pa.large_string(), pa.string()])
+@pytest.mark.parametrize("values", [[], [""], ["", "a", ""], ["We grow.", "扩大投资。", "é𝄞", "x"], ["lone \ud800"]])
+def test_string_array_equals_arrow_own(values: list[str], type_: pa.DataType) -> None:
+    try:
+        want = pa.array(values, type=type_)
+    except Exception as e:  # the same failure is expected of both
+        with pytest.raises(type(e)):
+            string_array(values, type_)
+        return
+    got = string_array(values, type_)
+    got.validate(full=True)
+    assert got.equals(want)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=8), max_size=20))
+def test_string_array_property(values: list[str]) -> None:
+    assert string_array(values, pa.large_string()).equals(pa.array(values, type=pa.large_string()))
