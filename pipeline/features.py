@@ -273,30 +273,51 @@ class _PairTable:
         self.values = np.zeros(1 << bits, dtype=np.int32)
         self.size = 0
 
-    def _slot(self, key: int) -> int:
-        return ((key * self._MUL) & 0xFFFFFFFFFFFFFFFF) >> (64 - self.bits)
-
     def insert(self, a: int, b: int, value: int) -> None:
-        self.insert_key((a << 32) | b, value)
+        self.insert_keys(np.array([(a << 32) | b], dtype=np.int64), np.array([value]))
 
-    def insert_key(self, key: int, value: int) -> None:
-        """Store `value` under a non-negative int64 `key`."""
-        if 2 * (self.size + 1) > len(self.keys):
-            old = [(int(k), int(v)) for k, v in zip(self.keys, self.values, strict=True) if k != self._EMPTY]
-            self.__init__(self.bits + 1)  # type: ignore[misc]
-            for k, v in old:
-                self._put(k, v)
-        self._put(key, value)
+    def insert_keys(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Store `values[i]` under the non-negative int64 `keys[i]`, all at once: a vocabulary's
+        worth of pairs in a few numpy passes, not a Python loop each. A key already stored gets
+        the new value; a key given twice in one call keeps one of its two values (no caller
+        gives two different ones)."""
+        keys = np.asarray(keys, dtype=np.int64)
+        values = np.asarray(values, dtype=np.int32)
+        if 2 * (self.size + len(keys)) > len(self.keys):
+            old = self.keys != self._EMPTY
+            old_keys, old_values = self.keys[old], self.values[old]
+            bits = self.bits + 1
+            while 2 * (self.size + len(keys)) > 1 << bits:
+                bits += 1
+            self.__init__(bits)  # type: ignore[misc]
+            self._place(old_keys, old_values)
+        self._place(keys, values)
 
-    def _put(self, key: int, value: int) -> None:
-        mask = len(self.keys) - 1
-        h = self._slot(key)
-        while self.keys[h] != self._EMPTY and self.keys[h] != key:
-            h = (h + 1) & mask
-        if self.keys[h] == self._EMPTY:
-            self.size += 1
-        self.keys[h] = key
-        self.values[h] = value
+    def _place(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Linear probing, every pending key one step per round; a slot two keys reach in the
+        same round goes to the first of them, the others probe on."""
+        mask = np.uint64(len(self.keys) - 1)
+        h = ((keys.astype(np.uint64) * np.uint64(self._MUL)) >> np.uint64(64 - self.bits)).astype(np.int64)
+        pending = np.arange(len(keys))
+        while len(pending):
+            found = self.keys[h[pending]]
+            same = found == keys[pending]
+            if same.any():  # already there (or placed this round): the value is replaced
+                done = pending[same]
+                self.values[h[done]] = values[done]
+            free = pending[found == self._EMPTY]
+            slots, first = np.unique(h[free], return_index=True)
+            won = free[first]
+            self.keys[slots] = keys[won]
+            self.values[slots] = values[won]
+            self.size += len(won)
+            placed = np.zeros(len(keys), dtype=bool)
+            placed[won] = True
+            placed[pending[same]] = True
+            pending = pending[~placed[pending]]
+            # Keys that lost a free slot, or met another key, move on; the others look again.
+            moved = self.keys[h[pending]] != keys[pending]
+            h[pending[moved]] = ((h[pending[moved]].astype(np.uint64) + np.uint64(1)) & mask).astype(np.int64)
 
     def lookup(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """The value for each pair (a[i], b[i]), or -1; negative ids never match."""
@@ -308,7 +329,7 @@ class _PairTable:
         return out
 
     def lookup_keys(self, key: np.ndarray) -> np.ndarray:
-        """The value for each non-negative int64 key (as `_put` stores them), or -1."""
+        """The value for each non-negative int64 key (as `insert_keys` stores them), or -1."""
         out = np.full(len(key), -1, dtype=np.int64)
         if not len(key) or not self.size:
             return out
@@ -350,18 +371,23 @@ class _HanGrams:
         self.lo, self.hi = ngrams
         self.unigram = np.full(_HAN_TOP - _HAN_BASE + 1, -1, dtype=np.int64)
         self.tables = {n: _PairTable() for n in range(max(2, self.lo), self.hi + 1)}
-        for gram, fid in vocabulary.items():
-            n = len(gram)
-            if not self.lo <= n <= self.hi or not all(
-                    any(lo <= ord(c) <= hi for lo, hi in _HAN_RANGES) for c in gram):
+        grams = [g for g in vocabulary if self.lo <= len(g) <= self.hi and not g.isascii()]
+        for n in range(self.lo, self.hi + 1):
+            of_n = [g for g in grams if len(g) == n]
+            if not of_n:
                 continue
+            raw = np.frombuffer("".join(of_n).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            cps: np.ndarray = raw.astype(np.int64).reshape(len(of_n), n)
+            han = _is_han(cps.ravel()).reshape(len(of_n), n).all(axis=1)
+            fids = np.fromiter((vocabulary[g] for g in of_n), dtype=np.int64, count=len(of_n))[han]
+            cps = cps[han]
             if n == 1:
-                self.unigram[ord(gram) - _HAN_BASE] = fid
-            else:
-                key = 0
-                for c in gram:
-                    key = (key << 21) | ord(c)
-                self.tables[n].insert_key(key, fid)
+                self.unigram[cps[:, 0] - _HAN_BASE] = fids
+                continue
+            key: np.ndarray = cps[:, 0]
+            for j in range(1, n):
+                key = (key << 21) | cps[:, j]
+            self.tables[n].insert_keys(key, fids)
 
     def rows_cols(self, texts: list[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, feature) for every Han n-gram in `texts` (no line breaks), text i on row rows[i]."""
@@ -502,12 +528,17 @@ class LinearScorer:
         self._n_tokens = n
         parts = self._bigram_parts()
         if parts:
+            keys: list[int] = []
+            fids: list[int] = []
             for tok in new:
                 for other, fid, first in parts.get(tok, ()):
                     oid = table.get(other)
                     if oid is not None:
                         a, b = (table[tok], oid) if first else (oid, table[tok])
-                        self._pairs.insert(a, b, fid)
+                        keys.append((a << 32) | b)
+                        fids.append(fid)
+            if keys:
+                self._pairs.insert_keys(np.array(keys, dtype=np.int64), np.array(fids, dtype=np.int32))
         return tids
 
     # ------------------------------------------------------------ counts

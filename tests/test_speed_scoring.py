@@ -182,3 +182,21 @@ def test_other_pipeline_shapes_are_loaded_in_full(tmp_path: Path) -> None:
     assert model.pipeline is not None and model.linear_scorer() is None
     texts = df["text"].tolist()[:50] + TRICKY
     assert np.array_equal(model.predict_proba(texts), _reference_proba(model, texts))
+
+
+def test_pair_table_bulk_insert_is_a_dictionary() -> None:
+    """Batches of keys placed at once (colliding slots, growth, keys given again) read back
+    as a dictionary does."""
+    table = F._PairTable(bits=2)
+    rng = np.random.default_rng(11)
+    ref: dict[int, int] = {}
+    for size in (1, 3, 50, 700, 5, 2000):
+        keys = rng.choice(np.arange(0, 1 << 40, 7919), size=size, replace=False)
+        keys[: size // 3] = rng.choice(list(ref) or [5], size=size // 3)  # some already stored
+        keys = np.unique(keys)
+        values = rng.integers(0, 1 << 30, size=len(keys))
+        table.insert_keys(keys, values)
+        ref.update(zip(keys.tolist(), values.tolist(), strict=True))
+    assert table.size == len(ref)
+    query = np.concatenate([np.array(list(ref), dtype=np.int64), rng.integers(0, 1 << 40, 3000)])
+    assert table.lookup_keys(query).tolist() == [ref.get(int(k), -1) for k in query]
