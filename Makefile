@@ -64,7 +64,7 @@ $(REPORT): $(STAMP) $(MODEL) $(CODE) $(STATEMENTS)
 report: $(REPORT) ## set up, train if needed, and write the report of the sample corpus into reports/
 	@echo "open reports/index.html (summary: reports/summary.md)"
 
-bench: $(STAMP) ## measure segmentation speed and accuracy (writes bench/results.md)
+bench: $(STAMP) $(MODEL) ## measure segmentation and batch-classification speed and accuracy (writes bench/results.md)
 	$(PY) scripts/bench.py
 
 clean: ## remove build outputs (keeps .venv and the trained model)

@@ -257,12 +257,18 @@ def lines_of(text: str, start: int = 0) -> list[Line]:
     return out
 
 
+# A line all of navigation words and non-word characters, read as `_NAV_WORDS.sub` reads it:
+# at each position the first navigation word that matches is taken for good (atomic groups),
+# else one non-word character. One anchored match fails at the first ordinary word, where the
+# substitution went over the whole line; a test compares the two.
+_NAV_LINE = re.compile(r"(?>(?:" + _NAV_WORDS.pattern + r")|[\s\W_])*+", re.I)
+
+
 def _is_nav(line: str) -> bool:
     """Short lines made only of navigation words ("Return to list", "分享到 微信")."""
     if len(line) > 60 or any(c in line for c in ".。!！?？"):
         return False
-    rest = _NAV_WORDS.sub(" ", line)
-    return not re.sub(r"[\s\W_]+", "", rest)
+    return _NAV_LINE.fullmatch(line) is not None
 
 
 def furniture_reason(line: str) -> str | None:

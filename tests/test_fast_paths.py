@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import features, segment
+from pipeline import clean, features, segment
 from pipeline.clean import is_tidy, tidy
 
 PLAIN = {
@@ -102,3 +102,27 @@ def _check_markers(text: str) -> None:
         start = m.start()
         if segment._marker_value(text[segment._token_start(text, start) : start]):
             assert segment._may_end_marker(text, start), (text, start)
+
+
+def _plain_is_nav(line: str) -> bool:
+    if len(line) > 60 or any(c in line for c in ".。!！?？"):
+        return False
+    return not re.sub(r"[\s\W_]+", "", clean._NAV_WORDS.sub(" ", line))
+
+
+_NAV_PIECES = ["Return to list", "返回", "Share to", "ſhare", "ıink", "İ", "\u212a", "top", "stop", "9", "x", "Q",
+               "二维码", "【", "】", " ", "|", "_", "é", "Prev", "WeChat", "打印本页", "中", "a", "[", "]", "/", ">",
+               "·", ":", "change it", "previous page", "read more", "ious", "home", "page", "s"]
+
+
+@pytest.mark.parametrize("line", ["Return to list", "Share to: WeChat Weibo", "分享到 微信", "Top 10", "stop",
+                                  "【字号 大 中 小】 打印本页 关闭窗口", "ſhare", "LINKS", "Links 2", "", "_",
+                                  "next | prev"])
+def test_nav_gate_table(line: str) -> None:
+    assert clean._is_nav(line) == _plain_is_nav(line)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_NAV_PIECES), max_size=12).map("".join))
+def test_nav_gate_property(line: str) -> None:
+    assert clean._is_nav(line) == _plain_is_nav(line)
