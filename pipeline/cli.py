@@ -419,8 +419,15 @@ def entry() -> None:
     After an interrupt the process leaves with `os._exit(130)`: Python would otherwise re-raise
     SIGINT at exit when a KeyboardInterrupt passed through a C extension's start-up code, even
     though it was handled, and the exit status would say "killed" instead of 130.
+
+    Once the command has returned, its outputs are complete (or were never started), so an
+    interrupt during the interpreter's own shutdown is ignored: it would otherwise end a
+    finished run as "killed by SIGINT" with no message.
     """
+    import signal
+
     code = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if code == 130:
         sys.stdout.flush()
         sys.stderr.flush()
