@@ -54,8 +54,17 @@ def theme_columns(proba: np.ndarray, labels: list[str], top_k: int = 1,
     return cols
 
 
+#: Sentences scored at once: the scorer's sparse matrices take about 5 kB a sentence, so one
+#: huge statement (the unit of streaming) is scored in slices, not in one piece.
+SCORE_SLICE = 20_000
+
+
 def _proba(model: ThemeModel, texts: list[str]) -> np.ndarray:
-    return model.predict_proba(texts) if texts else np.zeros((0, len(model.labels)))
+    if not texts:
+        return np.zeros((0, len(model.labels)))
+    if len(texts) <= SCORE_SLICE:
+        return model.predict_proba(texts)
+    return np.vstack([model.predict_proba(texts[i : i + SCORE_SLICE]) for i in range(0, len(texts), SCORE_SLICE)])
 
 
 def classify_sentences(
@@ -113,28 +122,39 @@ def classify_table(model: ThemeModel, sentences: Sequence[Sentence], schema: Any
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
+def utf8_lengths(values: Sequence[str]) -> np.ndarray:
+    """The UTF-8 byte length of each string (all encodable), counted with numpy on code points
+    in slices, so the arrays (about 20 bytes a character) stay small for any input."""
+    out = np.empty(len(values), dtype=np.int64)
+    step = 50_000
+    for i in range(0, len(values), step):
+        part = values[i : i + step]
+        lens = np.fromiter(map(len, part), dtype=np.int64, count=len(part))
+        joined = "".join(part)
+        if joined.isascii():
+            out[i : i + len(part)] = lens
+            continue
+        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        width = 1 + (cps >= 0x80).astype(np.int64) + (cps >= 0x800) + (cps >= 0x10000)
+        cum = np.zeros(len(cps) + 1, dtype=np.int64)
+        np.cumsum(width, out=cum[1:])
+        ends = cum[np.cumsum(lens)]
+        out[i : i + len(part)] = np.diff(ends, prepend=0)
+    return out
+
+
 def string_array(values: Sequence[str], type_: Any) -> Any:
     """`pyarrow.array(values, type_)` for a (large) string type, built from one encoded buffer:
     Arrow otherwise encodes each string on its own, the costliest column of a chunk."""
     import pyarrow as pa
 
-    joined = "".join(values)
     try:
-        data = joined.encode("utf-8")
+        data = "".join(values).encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: let Arrow say what it says of it
         return pa.array(values, type=type_)
-    char_end = np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=len(values)))
-    if len(data) == len(joined):  # ASCII: a character is a byte
-        byte_end = char_end
-    else:
-        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-        width = 1 + (cps >= 0x80).astype(np.int64) + (cps >= 0x800) + (cps >= 0x10000)
-        cum = np.zeros(len(cps) + 1, dtype=np.int64)
-        np.cumsum(width, out=cum[1:])
-        byte_end = cum[char_end]
     large = pa.types.is_large_string(type_)
     offsets = np.zeros(len(values) + 1, dtype=np.int64 if large else np.int32)
-    offsets[1:] = byte_end
+    np.cumsum(utf8_lengths(values), out=offsets[1:])
     cls = pa.LargeStringArray if large else pa.StringArray
     return cls.from_buffers(len(values), pa.py_buffer(offsets), pa.py_buffer(data))
 

@@ -10,8 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline import classify
 from pipeline.batch import ClassifyOptions, process_chunk
-from pipeline.classify import add_theme_columns, classify_sentences, classify_table, output_schema, string_array
+from pipeline.classify import (
+    add_theme_columns,
+    classify_sentences,
+    classify_table,
+    output_schema,
+    string_array,
+    utf8_lengths,
+)
 from pipeline.model import load_scoring_model
 from pipeline.readers import ReadOptions, read_statements
 from pipeline.records import Statement
@@ -102,3 +110,17 @@ def test_string_array_equals_arrow_own(values: list[str], type_: pa.DataType) ->
 @given(st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=8), max_size=20))
 def test_string_array_property(values: list[str]) -> None:
     assert string_array(values, pa.large_string()).equals(pa.array(values, type=pa.large_string()))
+
+
+def test_utf8_lengths_across_slices() -> None:
+    values = [("é" * (i % 3) + "x" * (i % 5) + "中" * (i % 2) + "𝄞" * (i % 7 == 0)) for i in range(120_003)]
+    values[60_000:70_000] = ["plain ascii"] * 10_000  # a whole ASCII slice among mixed ones
+    assert utf8_lengths(values).tolist() == [len(v.encode("utf-8")) for v in values]
+
+
+def test_scoring_in_slices_gives_the_same_rows(model, sentences, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    schema = output_schema(model.labels, model.version, 2, 0.0)
+    whole = classify_table(model, sentences, schema, 2)
+    monkeypatch.setattr(classify, "SCORE_SLICE", 37)
+    assert len(sentences) > 37 * 3
+    assert classify_table(model, sentences, schema, 2).equals(whole)
