@@ -426,8 +426,13 @@ def entry() -> None:
     """
     import signal
 
-    code = main()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        code = main()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except KeyboardInterrupt:  # between the command's return and the line above
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print("interrupted", file=sys.stderr)
+        code = 130
     if code == 130:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -105,9 +105,9 @@ def test_interrupt_at_the_end_of_a_run_is_done_or_interrupted(tmp_path: Path) ->
     subprocess.run(cmd, cwd=ROOT, check=True)
     full = time.perf_counter() - t0
     seen = set()
-    for i in range(24):
+    for i in range(40):
         proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True)
-        time.sleep(full * (0.6 + 0.6 * i / 24))
+        time.sleep(full * (0.6 + 0.6 * i / 40))
         proc.send_signal(signal.SIGINT)
         err = proc.communicate(timeout=60)[1]
         assert (proc.returncode, err.strip()) in ((0, ""), (130, "interrupted")), (proc.returncode, err)
