@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .config import SENTENCE_COLUMNS
+from .features import code_points
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -134,7 +135,7 @@ def utf8_lengths(values: Sequence[str]) -> np.ndarray:
         if joined.isascii():
             out[i : i + len(part)] = lens
             continue
-        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        cps = code_points(joined)
         width = 1 + (cps >= 0x80).astype(np.int64) + (cps >= 0x800) + (cps >= 0x10000)
         cum = np.zeros(len(cps) + 1, dtype=np.int64)
         np.cumsum(width, out=cum[1:])

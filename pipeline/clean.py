@@ -296,12 +296,10 @@ def furniture_reason(line: str) -> str | None:
         return "contact details"
     if len(line) <= 160 and _DATE_ONLY.match(line):
         return "date line"
-    if not colon:
-        pass
-    elif len(line) <= 200 and (_META_LINE.match(line) or ((stamp := _DATE_STAMP.match(line))
-                                                          and _META_LINE.match(line[stamp.end() :]))):
+    if colon and len(line) <= 200 and (_META_LINE.match(line) or ((stamp := _DATE_STAMP.match(line))
+                                                                 and _META_LINE.match(line[stamp.end() :]))):
         return "page metadata"
-    elif len(line) <= 80 and _META_ANY.search(line) and not _ends_terminal(line) and "。" not in line:
+    if colon and len(line) <= 80 and _META_ANY.search(line) and not _ends_terminal(line) and "。" not in line:
         return "page metadata"  # "新闻频道 来源：新华社 2016年12月31日": a label mid-line
     if _is_nav(line):
         return "navigation"

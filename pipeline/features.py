@@ -293,11 +293,18 @@ class _PairTable:
             self._place(old_keys, old_values)
         self._place(keys, values)
 
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        """Each key's first slot (multiplicative hashing)."""
+        return ((keys.astype(np.uint64) * np.uint64(self._MUL)) >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def _next(self, slots: np.ndarray) -> np.ndarray:
+        """The slots one step further along (linear probing)."""
+        return ((slots.astype(np.uint64) + np.uint64(1)) & np.uint64(len(self.keys) - 1)).astype(np.int64)
+
     def _place(self, keys: np.ndarray, values: np.ndarray) -> None:
         """Linear probing, every pending key one step per round; a slot two keys reach in the
         same round goes to the first of them, the others probe on."""
-        mask = np.uint64(len(self.keys) - 1)
-        h = ((keys.astype(np.uint64) * np.uint64(self._MUL)) >> np.uint64(64 - self.bits)).astype(np.int64)
+        h = self._home(keys)
         pending = np.arange(len(keys))
         while len(pending):
             found = self.keys[h[pending]]
@@ -317,7 +324,7 @@ class _PairTable:
             pending = pending[~placed[pending]]
             # Keys that lost a free slot, or met another key, move on; the others look again.
             moved = self.keys[h[pending]] != keys[pending]
-            h[pending[moved]] = ((h[pending[moved]].astype(np.uint64) + np.uint64(1)) & mask).astype(np.int64)
+            h[pending[moved]] = self._next(h[pending[moved]])
 
     def lookup(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """The value for each pair (a[i], b[i]), or -1; negative ids never match."""
@@ -334,21 +341,25 @@ class _PairTable:
         if not len(key) or not self.size:
             return out
         idx = np.arange(len(key))
-        mask = np.uint64(len(self.keys) - 1)
-        h = ((key.astype(np.uint64) * np.uint64(self._MUL)) >> np.uint64(64 - self.bits)).astype(np.int64)
+        h = self._home(key)
         while len(idx):
             found = self.keys[h]
             hit = found == key
             out[idx[hit]] = self.values[h[hit]]
             go_on = ~hit & (found != self._EMPTY)
             idx, key = idx[go_on], key[go_on]
-            h = ((h[go_on].astype(np.uint64) + np.uint64(1)) & mask).astype(np.int64)
+            h = self._next(h[go_on])
         return out
 
 
 #: The code-point ranges of `_HAN_RUN`, for the same runs found with numpy.
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 _HAN_BASE, _HAN_TOP = 0x3400, 0xFAFF
+
+
+def code_points(text: str) -> np.ndarray:
+    """The code points of `text` as an int64 array (lone surrogates included)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
 
 
 def _is_han(cps: np.ndarray) -> np.ndarray:
@@ -376,8 +387,7 @@ class _HanGrams:
             of_n = [g for g in grams if len(g) == n]
             if not of_n:
                 continue
-            raw = np.frombuffer("".join(of_n).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-            cps: np.ndarray = raw.astype(np.int64).reshape(len(of_n), n)
+            cps = code_points("".join(of_n)).reshape(len(of_n), n)
             han = _is_han(cps.ravel()).reshape(len(of_n), n).all(axis=1)
             fids = np.fromiter((vocabulary[g] for g in of_n), dtype=np.int64, count=len(of_n))[han]
             cps = cps[han]
@@ -391,7 +401,7 @@ class _HanGrams:
 
     def rows_cols(self, texts: list[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, feature) for every Han n-gram in `texts` (no line breaks), text i on row rows[i]."""
-        cps = np.frombuffer(_SEP.join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        cps = code_points(_SEP.join(texts))
         han = _is_han(cps)
         row_at = rows[np.cumsum(cps == ord(_SEP))]
         out_rows: list[np.ndarray] = []
