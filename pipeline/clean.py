@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from .records import Removed, Statement
 
@@ -137,11 +136,32 @@ _FOLDS_TO_ASCII = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
 _FOLDS_ANY = re.compile("[" + "".join(map(chr, _FOLDS_TO_ASCII)) + "]")
 
 
+def _fold_lower(text: str) -> str:
+    if not text.isascii() and _FOLDS_ANY.search(text):
+        text = text.translate(_FOLDS_TO_ASCII)
+    return text.lower()
+
+
 def _may_be_notice(line: str) -> bool:
     """False only when neither `_COPYRIGHT_ANYWHERE` nor `_REGISTRATION` can match `line`."""
-    if not line.isascii() and _FOLDS_ANY.search(line):
-        line = line.translate(_FOLDS_TO_ASCII)
-    return any(map(line.lower().__contains__, _NOTICE_WORDS))
+    return any(map(_fold_lower(line).__contains__, _NOTICE_WORDS))
+
+
+def notice_starts(text: str) -> list[int] | None:
+    """Sorted positions in `text` where a notice word starts, or None when lower-casing changes
+    the length (then positions would not be offsets): a line with none of them is no notice,
+    found with one search per word over the whole statement instead of one per line."""
+    low = _fold_lower(text)
+    if len(low) != len(text):
+        return None
+    found: list[int] = []
+    for word in _NOTICE_WORDS:
+        i = low.find(word)
+        while i >= 0:
+            found.append(i)
+            i = low.find(word, i + 1)
+    found.sort()
+    return found
 _NAV_WORDS = re.compile(
     r"return to (?:the )?(?:list|top|home(?:page)?)|back to (?:the )?(?:list|top|home(?:page)?)|"
     r"print(?: this)?(?: page| article)?|close(?: this)?(?: window| page)?|"
@@ -232,31 +252,6 @@ _ZH_NOT_SPEAKER = frozenset(
 )
 
 
-class Line(NamedTuple):
-    """A line of the text: its span and number (1-based)."""
-
-    number: int
-    start: int
-    end: int
-
-
-def lines_of(text: str, start: int = 0) -> list[Line]:
-    """Spans of the lines of `text` from `start`, without their line-break characters."""
-    out: list[Line] = []
-    number = text.count("\n", 0, start) + 1
-    pos = start
-    n = len(text)
-    while pos <= n:
-        nl = text.find("\n", pos)
-        end = n if nl < 0 else nl
-        out.append(Line(number, pos, end))
-        if nl < 0:
-            break
-        pos = nl + 1
-        number += 1
-    return out
-
-
 # A line all of navigation words and non-word characters, read as `_NAV_WORDS.sub` reads it:
 # at each position the first navigation word that matches is taken for good (atomic groups),
 # else one non-word character. One anchored match fails at the first ordinary word, where the
@@ -271,8 +266,11 @@ def _is_nav(line: str) -> bool:
     return _NAV_LINE.fullmatch(line) is not None
 
 
-def furniture_reason(line: str) -> str | None:
-    """Why a (normalized, stripped) line is page furniture, or None for content."""
+def furniture_reason(line: str, notice: bool | None = None) -> str | None:
+    """Why a (normalized, stripped) line is page furniture, or None for content.
+
+    `notice`: whether the line holds a notice word (`_may_be_notice`), if already known.
+    """
     if not line:
         return None
     if _NO_TEXT.match(line) and not _END_PUNCT_ONLY.match(line):
@@ -281,7 +279,8 @@ def furniture_reason(line: str) -> str | None:
         return "page number"
     if len(line) > 400:
         return None  # furniture lines are short; long lines are content
-    notice = _may_be_notice(line)
+    if notice is None:
+        notice = _may_be_notice(line)
     if notice and _REGISTRATION.search(line):
         return "site registration"
     if (notice and _COPYRIGHT.search(line)) or _COPYRIGHT_START.match(line):
@@ -310,6 +309,8 @@ def furniture_reason(line: str) -> str | None:
 
 def speaker_tag(line: str, lang_hint: str) -> tuple[str, int] | None:
     """A speaker tag at the start of a turn: (speaker, characters it takes), or None."""
+    if ":" not in line and "：" not in line:
+        return None  # both patterns end the tag with a colon
     m = _EN_SPEAKER.match(line)
     if m:
         tag = m.group(1).strip()
@@ -380,10 +381,9 @@ def joins(prev: str, nxt: str, zh: bool, width: int = 0) -> bool:
     return last_word in _EN_CONTINUE_WORDS
 
 
-def _usual_width(text: str, lines: list[Line]) -> int:
+def _usual_width(stripped: list[str]) -> int:
     """The 90th-percentile length of the non-empty lines: a wrapped line is about this long."""
-    lengths = sorted(len(text[ln.start : ln.end].strip()) for ln in lines)
-    lengths = [n for n in lengths if n]
+    lengths = sorted(len(s) for s in stripped if s)
     return lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
 
 
@@ -399,6 +399,10 @@ def clean(stmt: Statement, normalized: str | None = None) -> Cleaned:
         if not para:
             return
         b_start, b_end, prev = para[0]
+        if len(para) == 1:  # a one-line paragraph: nothing to join
+            out.blocks.append(Block(b_start, b_end, speaker, heading=not _ends_terminal(prev)))
+            para.clear()
+            return
         blocks: list[Block] = []
         for start, end, s in para[1:]:
             if joins(prev, s, zh, width):
@@ -411,23 +415,34 @@ def clean(stmt: Statement, normalized: str | None = None) -> Cleaned:
         out.blocks.extend(blocks)
         para.clear()
 
-    def remove(line: Line, start: int, end: int, reason: str) -> None:
-        out.removed.append(Removed(stmt.id, line.number, start, end, reason, text[start:end].strip()))
+    def remove(number: int, start: int, end: int, reason: str) -> None:
+        out.removed.append(Removed(stmt.id, number, start, end, reason, text[start:end].strip()))
 
-    all_lines = lines_of(text, stmt.body_start)
-    width = _usual_width(text, all_lines)
-    for line in all_lines:
-        raw = text[line.start : line.end]
-        s = raw.strip()
+    # Positions are counted as the lines go: most lines are kept as they are.
+    raws = text[stmt.body_start :].split("\n")
+    stripped = [raw.strip() for raw in raws]
+    width = _usual_width(stripped)
+    notices = notice_starts(text)
+    ni = 0
+    number = text.count("\n", 0, stmt.body_start)
+    line_start = stmt.body_start
+    for raw, s in zip(raws, stripped, strict=True):
+        number += 1
+        line_start += len(raw) + 1
         if not s:
             flush()
             continue
-        start = line.start + (len(raw) - len(raw.lstrip()))
-        end = line.start + len(raw.rstrip())
-        reason = furniture_reason(s)
+        start = line_start - len(raw) - 1 + (len(raw) - len(raw.lstrip()))
+        end = start + len(s)
+        notice = None
+        if notices is not None:
+            while ni < len(notices) and notices[ni] < start:
+                ni += 1
+            notice = ni < len(notices) and notices[ni] < end
+        reason = furniture_reason(s, notice)
         if reason:
             flush()
-            remove(line, start, end, reason)
+            remove(number, start, end, reason)
             continue
         md = _MD_PREFIX.match(s)
         heading = False
@@ -437,7 +452,7 @@ def clean(stmt: Statement, normalized: str | None = None) -> Cleaned:
             s = s[md.end() :]
         m = _DATELINE_PREFIX.match(s)
         if m and m.end() > 0 and re.search(r"\d", m.group()) and m.end() < len(s):
-            remove(line, start, start + m.end(), "dateline")
+            remove(number, start, start + m.end(), "dateline")
             start += m.end()
             s = s[m.end() :]
         tag = speaker_tag(s, stmt.lang)
@@ -448,7 +463,7 @@ def clean(stmt: Statement, normalized: str | None = None) -> Cleaned:
             s = s[tag[1] :]
         suffix = _BYLINE_SUFFIX.search(s) if len(s) <= 300 and ("-" in s or "—" in s or "–" in s) else None
         if suffix and suffix.start() > 0:
-            remove(line, start + suffix.start(), end, "byline")
+            remove(number, start + suffix.start(), end, "byline")
             end = start + suffix.start()
             s = s[: suffix.start()].rstrip()
             end = start + len(s)

@@ -296,7 +296,9 @@ class _Stub:
     """Stands in for a scikit-learn estimator while unpickling: keeps its attributes, runs nothing."""
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        from .features import unpack_vocabulary
+
+        self.__dict__.update(unpack_vocabulary(state))
 
 
 _STUB_CLASSES: dict[tuple[str, str], type] = {}

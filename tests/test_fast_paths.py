@@ -126,3 +126,50 @@ def test_nav_gate_table(line: str) -> None:
 @given(st.lists(st.sampled_from(_NAV_PIECES), max_size=12).map("".join))
 def test_nav_gate_property(line: str) -> None:
     assert clean._is_nav(line) == _plain_is_nav(line)
+
+
+def _lines_with_notice_gate(text: str) -> list[tuple[str, bool]]:
+    """Each non-empty stripped line of `text` and whether `notice_starts` marks it."""
+    starts = clean.notice_starts(text)
+    assert starts is not None
+    out = []
+    pos = 0
+    for raw in text.split("\n"):
+        s = raw.strip()
+        if s:
+            a = pos + len(raw) - len(raw.lstrip())
+            out.append((s, any(a <= p < a + len(s) for p in starts)))
+        pos += len(raw) + 1
+    return out
+
+
+@pytest.mark.parametrize("text", [
+    "Copyright 2024 Xinhua\nAll Rights Reserved.", "plain line\n© 2023 gov.cn\n  ICP备05070218号  ",
+    "版权所有 未经授权不得转载\n正文", "KOPYRIGHT", "ıcp and İCP", "reprinted \nreprinted", "nothing here\n\n",
+    "Does Not Represent the views\nx", "COPYRIGHT notice\ncopy right", "",
+])
+def test_notice_gate_marks_every_line_that_may_be_a_notice(text: str) -> None:
+    for line, marked in _lines_with_notice_gate(text):
+        if clean._may_be_notice(line):
+            assert marked, line
+
+
+_NOTICE_PIECES = [*clean._NOTICE_WORDS, "COPY", "right", "Icp", "İ", "K", "ı", "ſ", " ", "\n", "x", "版权", "未"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_NOTICE_PIECES), max_size=16).map("".join))
+def test_notice_gate_never_misses(text: str) -> None:
+    if clean.notice_starts(text) is None:
+        return  # lower-casing changed the length: `clean` checks each line instead
+    for line, marked in _lines_with_notice_gate(text):
+        if clean._may_be_notice(line):
+            assert marked, line
+
+
+@pytest.mark.parametrize("line", ["Reporter: yes", "记者：好", "Li Qiang said growth", "Note: x", "王明：你好", ""])
+def test_speaker_tag_needs_a_colon(line: str) -> None:
+    tag = clean.speaker_tag(line, "en")
+    assert (tag is None) or (":" in line or "：" in line)
+    if ":" in line or "：" in line:
+        assert (tag is not None) == (line.split(":")[0].split("：")[0] not in ("Note",))

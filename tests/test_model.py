@@ -183,7 +183,19 @@ def test_fast_transform_equals_scikit_learn() -> None:
         plain.__class__ = TfidfVectorizer
         slow = plain.transform(probe)
         assert (fast != slow).nnz == 0 and (fast_again != slow).nnz == 0
-        assert "_id_cache" not in pickle.loads(pickle.dumps(vec)).__dict__
+        again = pickle.loads(pickle.dumps(vec))
+        assert "_id_cache" not in again.__dict__
+        assert again.vocabulary_ == vec.vocabulary_ and (again.transform(probe) != slow).nnz == 0
+
+
+@pytest.mark.parametrize("vocab", [{}, {"": 0}, {"a b": 1, "增长": 0, "x": 2}, {"nul\x00inside": 0}])
+def test_vocabulary_packing_round_trip(vocab: dict[str, int]) -> None:
+    from pipeline.features import pack_vocabulary, unpack_vocabulary
+
+    state = {"vocabulary_": dict(vocab), "other": 1}
+    packed = pack_vocabulary(state)
+    assert ("vocabulary_" in packed) == any("\x00" in t for t in vocab)  # NUL in a term: left as a dict
+    assert unpack_vocabulary(packed) == state
 
 
 def test_fast_scoring_equals_pipeline(trained: Path) -> None:
