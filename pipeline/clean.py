@@ -147,21 +147,21 @@ def _may_be_notice(line: str) -> bool:
     return any(map(_fold_lower(line).__contains__, _NOTICE_WORDS))
 
 
-def notice_starts(text: str) -> list[int] | None:
-    """Sorted positions in `text` where a notice word starts, or None when lower-casing changes
-    the length (then positions would not be offsets): a line with none of them is no notice,
-    found with one search per word over the whole statement instead of one per line."""
-    low = _fold_lower(text)
-    if len(low) != len(text):
-        return None
-    found: list[int] = []
-    for word in _NOTICE_WORDS:
-        i = low.find(word)
-        while i >= 0:
-            found.append(i)
-            i = low.find(word, i + 1)
-    found.sort()
-    return found
+_NOTICE_ASCII = tuple(w.encode() for w in _NOTICE_WORDS if w.isascii())
+_NOTICE_WIDE = tuple(w for w in _NOTICE_WORDS if not w.isascii())
+
+
+def may_hold_notice(text: str) -> bool:
+    """False only when no line of `text` can be a notice (`_may_be_notice` is false on each):
+    one look over a whole statement instead of one per line. The ASCII words are looked for
+    among the text's ASCII characters, lower-cased as bytes, which costs little even for
+    Chinese text; a word in a line is a word there too."""
+    if not text.isascii():
+        if _FOLDS_ANY.search(text):
+            text = text.translate(_FOLDS_TO_ASCII)
+        if any(map(text.__contains__, _NOTICE_WIDE)):
+            return True
+    return any(map(text.encode("ascii", "ignore").lower().__contains__, _NOTICE_ASCII))
 _NAV_WORDS = re.compile(
     r"return to (?:the )?(?:list|top|home(?:page)?)|back to (?:the )?(?:list|top|home(?:page)?)|"
     r"print(?: this)?(?: page| article)?|close(?: this)?(?: window| page)?|"
@@ -422,8 +422,7 @@ def clean(stmt: Statement, normalized: str | None = None) -> Cleaned:
     raws = text[stmt.body_start :].split("\n")
     stripped = [raw.strip() for raw in raws]
     width = _usual_width(stripped)
-    notices = notice_starts(text)
-    ni = 0
+    notice = None if may_hold_notice(text[stmt.body_start :]) else False
     number = text.count("\n", 0, stmt.body_start)
     line_start = stmt.body_start
     for raw, s in zip(raws, stripped, strict=True):
@@ -434,11 +433,6 @@ def clean(stmt: Statement, normalized: str | None = None) -> Cleaned:
             continue
         start = line_start - len(raw) - 1 + (len(raw) - len(raw.lstrip()))
         end = start + len(s)
-        notice = None
-        if notices is not None:
-            while ni < len(notices) and notices[ni] < start:
-                ni += 1
-            notice = ni < len(notices) and notices[ni] < end
         reason = furniture_reason(s, notice)
         if reason:
             flush()

@@ -128,43 +128,30 @@ def test_nav_gate_property(line: str) -> None:
     assert clean._is_nav(line) == _plain_is_nav(line)
 
 
-def _lines_with_notice_gate(text: str) -> list[tuple[str, bool]]:
-    """Each non-empty stripped line of `text` and whether `notice_starts` marks it."""
-    starts = clean.notice_starts(text)
-    assert starts is not None
-    out = []
-    pos = 0
-    for raw in text.split("\n"):
-        s = raw.strip()
-        if s:
-            a = pos + len(raw) - len(raw.lstrip())
-            out.append((s, any(a <= p < a + len(s) for p in starts)))
-        pos += len(raw) + 1
-    return out
-
-
-@pytest.mark.parametrize("text", [
-    "Copyright 2024 Xinhua\nAll Rights Reserved.", "plain line\n© 2023 gov.cn\n  ICP备05070218号  ",
-    "版权所有 未经授权不得转载\n正文", "KOPYRIGHT", "ıcp and İCP", "reprinted \nreprinted", "nothing here\n\n",
-    "Does Not Represent the views\nx", "COPYRIGHT notice\ncopy right", "",
+@pytest.mark.parametrize(("text", "gate"), [
+    ("Copyright 2024 Xinhua\nAll Rights Reserved.", True), ("plain line\n© 2023 gov.cn\n  ICP备05070218号  ", True),
+    ("版权所有 未经授权不得转载\n正文", True), ("KOPYRIGHT", False), ("Doeſ not repreſent", True),
+    ("ıcp and İCP", True), ("ſ©", True),
+    ("Does Not Represent the views\nx", True), ("增长 ICP 备案", True), ("nothing here\n\n", False), ("", False),
+    ("copy right\nrights reserved", False), ("增长。\n消费", False),
+    # No line holds "reprinted " (lines are stripped), the statement does: the gate may say yes more often.
+    ("reprinted \nreprinted", True),
 ])
-def test_notice_gate_marks_every_line_that_may_be_a_notice(text: str) -> None:
-    for line, marked in _lines_with_notice_gate(text):
-        if clean._may_be_notice(line):
-            assert marked, line
+def test_notice_gate_table(text: str, gate: bool) -> None:
+    assert clean.may_hold_notice(text) == gate
+    if any(clean._may_be_notice(line.strip()) for line in text.split("\n")):
+        assert gate
 
 
-_NOTICE_PIECES = [*clean._NOTICE_WORDS, "COPY", "right", "Icp", "İ", "K", "ı", "ſ", " ", "\n", "x", "版权", "未"]
+_NOTICE_PIECES = [*clean._NOTICE_WORDS, "COPY", "right", "Icp", "İ", "K", "ı", "ſ", " ", "\n", "x", "版权", "未",
+                  "增长"]
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=2000, deadline=None)
 @given(st.lists(st.sampled_from(_NOTICE_PIECES), max_size=16).map("".join))
 def test_notice_gate_never_misses(text: str) -> None:
-    if clean.notice_starts(text) is None:
-        return  # lower-casing changed the length: `clean` checks each line instead
-    for line, marked in _lines_with_notice_gate(text):
-        if clean._may_be_notice(line):
-            assert marked, line
+    if any(clean._may_be_notice(line.strip()) for line in text.split("\n")):
+        assert clean.may_hold_notice(text)
 
 
 @pytest.mark.parametrize("line", ["Reporter: yes", "记者：好", "Li Qiang said growth", "Note: x", "王明：你好", ""])
