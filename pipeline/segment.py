@@ -59,6 +59,9 @@ def _may_end_marker(text: str, end: int) -> bool:
         return False
     c2 = text[end - 2] if end >= 2 else " "
     return c2 in _MARKER_BEFORE or ("0" <= c1 <= "9" and "0" <= c2 <= "9")
+# A period where `_may_end_marker` can hold: most blocks have none, and then no candidate
+# needs a look (a test compares the two).
+_MAY_MARK = re.compile(r"\.(?:(?<=[ \n•⁃▪●◦‣∙][0-9a-z]\.)|(?<=[0-9][0-9]\.)|(?<=^[0-9a-z]\.))")
 _BULLET_MID = re.compile(r"(?<=\s)[•⁃▪●◦‣∙]")
 _BULLET_ANY = re.compile(r"[•⁃▪●◦‣∙]")
 _NEXT_TOKEN = re.compile(r"\s+(\S+)")
@@ -106,7 +109,7 @@ class EnglishSegmenter:
         """
         breaks = [m.start() for m in _BULLET_MID.finditer(text)] if bullets else []
         marks: list[tuple[int, int]] = []  # (position of the item's first character, value)
-        for m in cands:
+        for m in cands if _MAY_MARK.search(text) else ():
             start = m.start()
             if not _may_end_marker(text, start) or m.group("p") != "." or m.group("c") not in ("", ")"):
                 continue

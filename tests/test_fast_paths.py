@@ -85,6 +85,7 @@ def test_is_tidy_is_never_wrong_when_true(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "1. Invest. 2. Consume. 3. Grow.", "a. one b. two c. three", "•1. x •2. y", "see no. 5 and 12. 13. x",
     "He said 2. Then 3. Fine", "ab. cd. e. f.", "A1. b2. 10. 11.", "•" * 70 + "1. a 2. b", "1.", "x 9.",
+    "a.", ".", "end. The", "x\nb. c", "Z. Y", "5.5",
 ])
 def test_marker_filter_keeps_every_marker_table(text: str) -> None:
     _check_markers(text)
@@ -97,11 +98,15 @@ def test_marker_filter_keeps_every_marker(text: str) -> None:
 
 
 def _check_markers(text: str) -> None:
-    """Wherever the token before a candidate end is a list marker, the filter lets it through."""
+    """Wherever the token before a candidate end is a list marker, the filter lets it through,
+    and wherever the filter lets a period through, the block's gate (`_MAY_MARK`) opens."""
     for m in segment._CANDIDATE.finditer(text):
         start = m.start()
         if segment._marker_value(text[segment._token_start(text, start) : start]):
             assert segment._may_end_marker(text, start), (text, start)
+    for i, c in enumerate(text):
+        if c == "." and segment._may_end_marker(text, i):
+            assert segment._MAY_MARK.search(text), (text, i)
 
 
 def _plain_is_nav(line: str) -> bool:
