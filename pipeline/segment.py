@@ -257,13 +257,10 @@ def _spans_from_breaks(text: str, breaks: list[int]) -> list[Span]:
     """Spans between sorted break positions, with surrounding whitespace left out."""
     out: list[Span] = []
     prev = 0
-    n = len(text)
-    for b in [*breaks, n]:
-        s, e = prev, b
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
+    for b in [*breaks, len(text)]:
+        piece = text[prev:b]
+        s = prev + len(piece) - len(piece.lstrip())
+        e = prev + len(piece.rstrip())
         if e > s:
             out.append((s, e))
         prev = b
