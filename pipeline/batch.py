@@ -309,7 +309,10 @@ def run_classify(
         pool = None
         # What is loaded now (modules, the model) lives to the end: the collector need not walk
         # it again at each full collection, a few percent of a long run (workers inherit this).
-        gc.freeze()
+        # A caller that froze objects itself is left as it was.
+        froze = gc.get_freeze_count() == 0
+        if froze:
+            gc.freeze()
         try:
             if jobs > 1:
                 import multiprocessing as mp
@@ -332,7 +335,8 @@ def run_classify(
                 if bar is not None:
                     bar.update(res.n_sentences)
         finally:
-            gc.unfreeze()
+            if froze:
+                gc.unfreeze()
             if pool is not None:
                 pool.terminate()
                 pool.join()

@@ -124,3 +124,25 @@ def test_scoring_in_slices_gives_the_same_rows(model, sentences, monkeypatch) ->
     monkeypatch.setattr(classify, "SCORE_SLICE", 37)
     assert len(sentences) > 37 * 3
     assert classify_table(model, sentences, schema, 2).equals(whole)
+
+
+@pytest.mark.parametrize("caller_froze", [False, True])
+def test_run_classify_leaves_the_collector_as_it_found_it(trained: Path, tmp_path: Path, caller_froze: bool) -> None:
+    """`run_classify` freezes what is loaded while it runs and unfreezes only what it froze."""
+    import gc
+
+    import pyarrow.parquet as pq
+
+    from pipeline.batch import run_classify
+
+    if caller_froze:
+        gc.freeze()
+    before = gc.get_freeze_count()
+    try:
+        out = tmp_path / "out.parquet"
+        run = run_classify([str(STATEMENTS / "en")], ReadOptions(), ClassifyOptions(model_path=str(trained)), str(out))
+        assert run.sentences == pq.read_metadata(out).num_rows > 0
+        assert gc.get_freeze_count() == before
+        assert (before > 0) == caller_froze
+    finally:
+        gc.unfreeze()
