@@ -162,6 +162,8 @@ def may_hold_notice(text: str) -> bool:
         if any(map(text.__contains__, _NOTICE_WIDE)):
             return True
     return any(map(text.encode("ascii", "ignore").lower().__contains__, _NOTICE_ASCII))
+
+
 _NAV_WORDS = re.compile(
     r"return to (?:the )?(?:list|top|home(?:page)?)|back to (?:the )?(?:list|top|home(?:page)?)|"
     r"print(?: this)?(?: page| article)?|close(?: this)?(?: window| page)?|"
