@@ -180,3 +180,29 @@ def test_concurrent_runs_do_not_interleave(trained: Path, tmp_path: Path) -> Non
     df = pd.read_json(out, lines=True)
     assert len(df) == len(df.drop_duplicates(["statement_id", "sentence_index"]))
     assert df["statement_id"].nunique() == 3000
+
+
+def test_quiet_pool_still_replaces_workers_and_stops() -> None:
+    """The pool `--jobs` uses wakes its maintenance thread less often; what that thread is for
+    (replacing a worker that died, ending with the pool) must still happen."""
+    import multiprocessing as mp
+    import os
+    import signal
+    import time
+
+    from pipeline.batch import _quiet_pool_class
+
+    pool = _quiet_pool_class()(2, context=mp.get_context("fork"))
+    try:
+        assert pool.map(abs, [-1, -2, 3]) == [1, 2, 3]
+        victim = pool._pool[0].pid
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and victim in [p.pid for p in pool._pool]:
+            time.sleep(0.05)
+        assert victim not in [p.pid for p in pool._pool] and len(pool._pool) == 2
+        assert pool.map(abs, [-4, 5]) == [4, 5]
+    finally:
+        pool.terminate()
+        pool.join()
+    assert not pool._worker_handler.is_alive()
