@@ -59,6 +59,8 @@ def _may_end_marker(text: str, end: int) -> bool:
         return False
     c2 = text[end - 2] if end >= 2 else " "
     return c2 in _MARKER_BEFORE or ("0" <= c1 <= "9" and "0" <= c2 <= "9")
+
+
 # A period where `_may_end_marker` can hold: most blocks have none, and then no candidate
 # needs a look (a test compares the two).
 _MAY_MARK = re.compile(r"\.(?:(?<=[ \n•⁃▪●◦‣∙][0-9a-z]\.)|(?<=[0-9][0-9]\.)|(?<=^[0-9a-z]\.))")
