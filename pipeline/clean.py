@@ -136,15 +136,16 @@ _FOLDS_TO_ASCII = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
 _FOLDS_ANY = re.compile("[" + "".join(map(chr, _FOLDS_TO_ASCII)) + "]")
 
 
-def _fold_lower(text: str) -> str:
+def _fold(text: str) -> str:
+    """`text` with the characters `re.I` matches to ASCII letters made those letters."""
     if not text.isascii() and _FOLDS_ANY.search(text):
-        text = text.translate(_FOLDS_TO_ASCII)
-    return text.lower()
+        return text.translate(_FOLDS_TO_ASCII)
+    return text
 
 
 def _may_be_notice(line: str) -> bool:
     """False only when neither `_COPYRIGHT_ANYWHERE` nor `_REGISTRATION` can match `line`."""
-    return any(map(_fold_lower(line).__contains__, _NOTICE_WORDS))
+    return any(map(_fold(line).lower().__contains__, _NOTICE_WORDS))
 
 
 _NOTICE_ASCII = tuple(w.encode() for w in _NOTICE_WORDS if w.isascii())
@@ -156,11 +157,9 @@ def may_hold_notice(text: str) -> bool:
     one look over a whole statement instead of one per line. The ASCII words are looked for
     among the text's ASCII characters, lower-cased as bytes, which costs little even for
     Chinese text; a word in a line is a word there too."""
-    if not text.isascii():
-        if _FOLDS_ANY.search(text):
-            text = text.translate(_FOLDS_TO_ASCII)
-        if any(map(text.__contains__, _NOTICE_WIDE)):
-            return True
+    text = _fold(text)
+    if not text.isascii() and any(map(text.__contains__, _NOTICE_WIDE)):
+        return True
     return any(map(text.encode("ascii", "ignore").lower().__contains__, _NOTICE_ASCII))
 
 
@@ -421,19 +420,20 @@ def clean(stmt: Statement, normalized: str | None = None) -> Cleaned:
         out.removed.append(Removed(stmt.id, number, start, end, reason, text[start:end].strip()))
 
     # Positions are counted as the lines go: most lines are kept as they are.
-    raws = text[stmt.body_start :].split("\n")
+    body = text[stmt.body_start :]
+    raws = body.split("\n")
     stripped = [raw.strip() for raw in raws]
     width = _usual_width(stripped)
-    notice = None if may_hold_notice(text[stmt.body_start :]) else False
+    notice = None if may_hold_notice(body) else False
     number = text.count("\n", 0, stmt.body_start)
-    line_start = stmt.body_start
+    pos = stmt.body_start
     for raw, s in zip(raws, stripped, strict=True):
         number += 1
-        line_start += len(raw) + 1
+        line_start, pos = pos, pos + len(raw) + 1
         if not s:
             flush()
             continue
-        start = line_start - len(raw) - 1 + (len(raw) - len(raw.lstrip()))
+        start = line_start + len(raw) - len(raw.lstrip())
         end = start + len(s)
         reason = furniture_reason(s, notice)
         if reason:
