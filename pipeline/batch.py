@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from .clean import normalize, tidy
 from .errors import InputError
-from .model import ThemeModel, load_scoring_model
+from .model import ThemeModel, load_model
 from .readers import ReadOptions, detect_lang, read_statements
 from .records import Failure, Sentence, Statement
 from .segment import segment_statement
@@ -96,7 +96,7 @@ def _init_worker(model_path: str | None) -> None:
 
     warnings.simplefilter("ignore")  # the parent already warned once
     if _MODEL is None:  # forked workers inherit the parent's verified model
-        _MODEL = load_scoring_model(model_path)
+        _MODEL = load_model(model_path)
 
 
 def sentences_of(stmt: Statement) -> list[Sentence]:
@@ -307,7 +307,7 @@ def run_classify(
     stdin: BinaryIO | None = None,
 ) -> ClassifyRun:
     """Read, segment, classify and write, streaming; returns the counts for the summary."""
-    model = load_scoring_model(opts.model_path)  # verify (and warn) once, in the parent, before any work
+    model = load_model(opts.model_path)  # verify (and warn) once, in the parent, before any work
     run = ClassifyRun()
     items = read_statements(inputs, read_opts, stdin=stdin)
     chunks = chunked(items, run, strict, chunk_size)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .config import SENTENCE_COLUMNS
-from .features import code_points
+from .scorer import code_points
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -17,7 +17,7 @@ from typing import Any
 from .batch import ChunkResult, ClassifyOptions, ClassifyRun, chunked, dictionary_columns, process_chunk
 from .classify import output_schema
 from .errors import InputError
-from .model import load_scoring_model
+from .model import load_model
 from .readers import ReadOptions, read_statements
 from .writers import atomic_dir, check_output_dir
 
@@ -52,7 +52,7 @@ def run_classify_dask(
     import pyarrow.parquet as pq
 
     out_dir = _output_dir(output)
-    model = load_scoring_model(opts.model_path)  # workers unpickle it without scikit-learn
+    model = load_model(opts.model_path)  # plain data; workers get the scorer without scikit-learn
     opts = replace(opts, schema=output_schema(model.labels, model.version, opts.top_k, opts.min_confidence))
     run = ClassifyRun()
     cluster = None

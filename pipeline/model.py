@@ -1,14 +1,16 @@
-"""The saved model: `models/<name>/` with `model.joblib`, `meta.json` and `MODEL_CARD.md`.
+"""The saved model: `models/<name>/` with `scorer.json`, `scorer.npz`, `model.joblib`,
+`meta.json` and `MODEL_CARD.md`.
 
-A joblib file is a pickle and runs code when loaded, so loading checks its sha256
-against `meta.json` first and refuses a file that does not match.
+Scoring (`classify`, `evaluate`, `report`) reads only `scorer.json` (vocabularies, analyzer
+settings, classes, temperature, probe sentences) and `scorer.npz` (IDF, coefficients,
+intercepts; loaded with `allow_pickle=False`): plain data that cannot run code. The joblib
+Pipeline is kept as the training artifact, loaded only by the explicit `load_pipeline`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import pickle
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -23,7 +25,7 @@ from .errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .features import LinearScorer
+    from .scorer import LinearScorer
 
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
@@ -76,24 +78,16 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 @dataclass
 class ThemeModel:
-    """A trained theme classifier and what is known about it.
+    """A trained theme classifier (its plain-data scorer) and what is known about it."""
 
-    `pipeline` is the scikit-learn `Pipeline`; it is None for a model loaded only to score
-    (`load_scoring_model`), which carries just the `scorer`.
-    """
-
-    pipeline: Any
     meta: dict[str, Any]
+    scorer: LinearScorer = field(repr=False)
     path: Path | None = None
-    scorer: LinearScorer | None = field(default=None, repr=False)
 
     @property
     def classes(self) -> list[str]:
         """The classifier's classes in its own order (the columns of its probabilities)."""
-        if self.pipeline is None:
-            assert self.scorer is not None
-            return list(self.scorer.classes)
-        return [str(c) for c in self.pipeline.classes_]
+        return list(self.scorer.classes)
 
     @property
     def labels(self) -> list[str]:
@@ -110,23 +104,9 @@ class ThemeModel:
         texts = list(sentences)
         if not texts:
             return np.zeros((0, len(self.labels)))
-        scorer = self.linear_scorer()
-        if scorer is None:
-            proba = np.asarray(self.pipeline.predict_proba(texts))
-        else:
-            proba = softmax(scorer.logits(texts) / scorer.temperature)
+        proba = softmax(self.scorer.logits(texts) / self.scorer.temperature)
         classes = self.classes
         return proba[:, [classes.index(lab) for lab in self.labels]]
-
-    def linear_scorer(self) -> LinearScorer | None:
-        """The chunk scorer when the pipeline is the usual union-of-TF-IDF + temperature-scaled
-        multinomial linear model (built once), else None; `tests/test_model.py` checks it
-        equals `pipeline.predict_proba`."""
-        if self.scorer is None and self.pipeline is not None and "_no_scorer" not in self.__dict__:
-            self.scorer = linear_scorer(self.pipeline)
-            if self.scorer is None:
-                self.__dict__["_no_scorer"] = True
-        return self.scorer
 
     def predict_sentences(self, sentences: list[str] | pd.Series) -> pd.DataFrame:
         """Theme, confidence and one `p_<theme>` column per theme, a row per sentence."""
@@ -141,71 +121,140 @@ class ThemeModel:
         return df
 
 
-def _kind(obj: Any) -> str:
-    cls = type(obj)
-    return f"{cls.__module__}.{cls.__qualname__}"
+SCORER_JSON = "scorer.json"
+SCORER_ARRAYS = "scorer.npz"
+#: The plain-data scoring format; a loader refuses any other.
+SCORER_FORMAT = "policy-themes-scorer/1"
+#: A probe sentence's probabilities must come back within this of what training computed.
+PROBE_TOLERANCE = 1e-6
 
 
-_VECTORIZERS = ("pipeline.features.FastTfidfVectorizer", "sklearn.feature_extraction.text.TfidfVectorizer")
+def _analyzer_spec(analyzer: Any) -> dict[str, Any]:
+    from .features import LatinCharAnalyzer, TextAnalyzer
+
+    if type(analyzer) is TextAnalyzer:
+        return {"kind": "words", "word_ngrams": list(analyzer.word_ngrams), "char_ngrams": list(analyzer.char_ngrams)}
+    if type(analyzer) is LatinCharAnalyzer:
+        return {"kind": "latin_chars", "ngrams": list(analyzer.ngrams)}
+    raise ValueError(f"cannot export analyzer {analyzer!r}")
 
 
-def linear_scorer(pipeline: Any) -> LinearScorer | None:
-    """A `LinearScorer` for a fitted pipeline (or its stand-in from `_load_stubbed`) of the shape
-    `train.build_pipeline` makes, else None (other shapes are scored by the pipeline itself)."""
-    from .features import LatinCharAnalyzer, LinearScorer, TextAnalyzer, TfidfBlock
+def _analyzer_from_spec(spec: dict[str, Any]) -> Any:
+    from .features import LatinCharAnalyzer, TextAnalyzer
 
-    try:
-        steps = list(pipeline.steps)
-        if _kind(pipeline) != "sklearn.pipeline.Pipeline" or [n for n, _ in steps] != ["tfidf", "clf"]:
-            return None
-        union, clf = steps[0][1], steps[1][1]
-        est = clf.estimator_
-        if (_kind(union) != "sklearn.pipeline.FeatureUnion" or getattr(union, "transformer_weights", None)
-                or _kind(clf) != "pipeline.calibration.TemperatureScaled"
-                or _kind(est) != "sklearn.linear_model._logistic.LogisticRegression"):
-            return None
-        coef = np.asarray(est.coef_, dtype=np.float64)
-        classes = [str(c) for c in clf.classes_]
-        if coef.ndim != 2 or coef.shape[0] != len(classes) or len(classes) < 3:
-            return None
-        blocks: list[TfidfBlock] = []
-        lo = 0
-        for _, vec in union.transformer_list:
-            analyzer, tfidf = vec.analyzer, vec._tfidf
-            if (_kind(vec) not in _VECTORIZERS or type(analyzer) not in (TextAnalyzer, LatinCharAnalyzer)
-                    or vec.binary or vec.input != "content" or np.dtype(vec.dtype) != np.float64
-                    or tfidf.norm not in ("l2", None) or not isinstance(vec.vocabulary_, dict)):
-                return None
-            hi = lo + len(vec.vocabulary_)
-            idf = getattr(tfidf, "idf_", None)
-            if idf is not None and len(idf) != hi - lo:
-                return None
-            blocks.append(TfidfBlock(analyzer, vec.vocabulary_, idf, bool(tfidf.sublinear_tf), tfidf.norm,
-                                     coef[:, lo:hi]))
-            lo = hi
-        kinds = [type(b.analyzer) for b in blocks]
-        if lo != coef.shape[1] or len(set(kinds)) != len(kinds):
-            return None
-        return LinearScorer(blocks, np.asarray(est.intercept_, dtype=np.float64), float(clf.temperature), classes)
-    except (AttributeError, KeyError, TypeError, ValueError, IndexError):
-        return None
+    kind = spec.get("kind")
+    if kind == "words":
+        return TextAnalyzer(_pair(spec["word_ngrams"]), _pair(spec["char_ngrams"]))
+    if kind == "latin_chars":
+        return LatinCharAnalyzer(_pair(spec["ngrams"]))
+    raise ValueError(f"unknown analyzer kind {kind!r}")
 
 
-def save_model(pipeline: Any, meta: dict[str, Any], out_dir: Path, card: str) -> dict[str, Any]:
-    """Write the model, then its checksum into meta.json, then the card (atomically each)."""
+def _pair(v: Any) -> tuple[int, int]:
+    if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) and 0 < x < 10 for x in v)):
+        raise ValueError(f"bad n-gram range {v!r}")
+    return int(v[0]), int(v[1])
+
+
+def export_scorer(pipeline: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """What scoring needs from a fitted `train.build_pipeline`, as JSON and arrays.
+
+    Reads only public, documented attributes (`vocabulary_`, `idf_`, `coef_`, `intercept_`,
+    `classes_` and constructor parameters), so a scikit-learn that reorganizes its internals
+    cannot make the scorer silently score without IDF."""
+    union, clf = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
+    est = clf.estimator_
+    coef = np.asarray(est.coef_, dtype=np.float64)
+    arrays: dict[str, np.ndarray] = {"intercept": np.asarray(est.intercept_, dtype=np.float64)}
+    blocks: list[dict[str, Any]] = []
+    lo = 0
+    for i, (name, vec) in enumerate(union.transformer_list):
+        vocab = vec.vocabulary_
+        terms = sorted(vocab, key=vocab.__getitem__)
+        if [vocab[t] for t in terms] != list(range(len(terms))):
+            raise ValueError(f"{name}: vocabulary ids are not 0..n-1")
+        hi = lo + len(terms)
+        if vec.norm not in ("l2", None) or vec.binary:
+            raise ValueError(f"{name}: unsupported TF-IDF settings (norm {vec.norm!r}, binary {vec.binary})")
+        blocks.append({"name": name, "analyzer": _analyzer_spec(vec.analyzer), "vocabulary": terms,
+                       "sublinear_tf": bool(vec.sublinear_tf), "norm": vec.norm, "use_idf": bool(vec.use_idf)})
+        if vec.use_idf:
+            arrays[f"idf_{i}"] = np.asarray(vec.idf_, dtype=np.float64)
+        arrays[f"coef_{i}"] = coef[:, lo:hi]
+        lo = hi
+    if lo != coef.shape[1]:
+        raise ValueError(f"the feature union has {lo} features, the classifier {coef.shape[1]}")
+    spec = {"format": SCORER_FORMAT, "classes": [str(c) for c in clf.classes_],
+            "temperature": float(clf.temperature), "blocks": blocks}
+    return spec, arrays
+
+
+def scorer_from_data(spec: dict[str, Any], arrays: Any) -> LinearScorer:
+    """A `LinearScorer` from `export_scorer`'s output (read back from disk)."""
+    from .scorer import LinearScorer, TfidfBlock
+
+    if spec.get("format") != SCORER_FORMAT:
+        raise ValueError(f"format {spec.get('format')!r}, expected {SCORER_FORMAT!r}")
+    classes = [str(c) for c in spec["classes"]]
+    blocks = []
+    for i, b in enumerate(spec["blocks"]):
+        terms = b["vocabulary"]
+        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+            raise ValueError(f"block {i}: vocabulary is not a list of strings")
+        vocab = {t: j for j, t in enumerate(terms)}
+        if len(vocab) != len(terms):
+            raise ValueError(f"block {i}: repeated vocabulary terms")
+        idf = np.asarray(arrays[f"idf_{i}"], dtype=np.float64) if b.get("use_idf", True) else None
+        coef = np.asarray(arrays[f"coef_{i}"], dtype=np.float64)
+        if coef.shape != (len(classes), len(terms)) or (idf is not None and idf.shape != (len(terms),)):
+            raise ValueError(f"block {i}: array shapes do not match its vocabulary and classes")
+        if b.get("norm") not in ("l2", None):
+            raise ValueError(f"block {i}: unsupported norm {b.get('norm')!r}")
+        blocks.append(TfidfBlock(_analyzer_from_spec(b["analyzer"]), vocab, idf, bool(b["sublinear_tf"]),
+                                 b.get("norm"), coef))
+    kinds = [type(blk.analyzer) for blk in blocks]
+    if len(set(kinds)) != len(kinds):
+        raise ValueError("two blocks with the same analyzer kind")
+    intercept = np.asarray(arrays["intercept"], dtype=np.float64)
+    if intercept.shape != (len(classes),):
+        raise ValueError("intercept does not match the classes")
+    return LinearScorer(blocks, intercept, float(spec["temperature"]), classes)
+
+
+def probe_texts(df: pd.DataFrame, per_label: int = 1) -> list[str]:
+    """A few training sentences, one per language and theme, to check a loaded scorer with."""
+    picked = df.sort_values(["lang", "label", "text"]).groupby(["lang", "label"], sort=True).head(per_label)
+    return [*picked["text"].tolist(), "We will expand effective investment.", "扩大有效投资。", ""]
+
+
+def save_model(pipeline: Any, meta: dict[str, Any], out_dir: Path, card: str,
+               probes: list[str] | None = None) -> dict[str, Any]:
+    """Write the model folder whole: under a temporary name, swapped in only when complete.
+
+    `model.joblib` is the scikit-learn Pipeline (a pickle, for people who want that object);
+    `scorer.json` and `scorer.npz` are what scoring reads; `meta.json` holds every file's
+    sha256 and the probe sentences with the probabilities the Pipeline gives them."""
     import joblib
 
-    from .writers import atomic_path
+    from .writers import atomic_dir
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out_dir / MODEL_FILE) as tmp:
-        joblib.dump(pipeline, tmp, compress=3)
-        digest = sha256_file(tmp)
-    meta = {**meta, "sha256": {**meta.get("sha256", {}), MODEL_FILE: digest}}
-    with atomic_path(out_dir / META_FILE) as tmp:
-        tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    with atomic_path(out_dir / CARD_FILE) as tmp:
-        tmp.write_text(card, "utf-8")
+    spec, arrays = export_scorer(pipeline)
+    texts = probes if probes is not None else ["We will expand effective investment.", "扩大有效投资。"]
+    classes = spec["classes"]
+    proba = np.asarray(pipeline.predict_proba(texts))
+    spec["probes"] = [{"text": t, "proba": dict(zip(classes, map(float, p), strict=True))}
+                      for t, p in zip(texts, proba, strict=True)]
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_dir(out_dir) as tmp:
+        joblib.dump(pipeline, tmp / MODEL_FILE, compress=3)
+        (tmp / SCORER_JSON).write_text(json.dumps(spec, ensure_ascii=False), "utf-8")
+        with open(tmp / SCORER_ARRAYS, "wb") as f:
+            np.savez_compressed(f, **arrays)  # type: ignore[arg-type]
+        meta = {**meta, "sha256": {name: sha256_file(tmp / name) for name in (MODEL_FILE, SCORER_JSON, SCORER_ARRAYS)}}
+        (tmp / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        (tmp / CARD_FILE).write_text(card, "utf-8")
+        check = _load_scorer(tmp, meta)  # the folder must load and reproduce its probes before it is swapped in
+        del check
     return meta
 
 
@@ -225,116 +274,84 @@ def read_meta(path: Path | str | None = None) -> dict[str, Any]:
     return meta
 
 
-def _verified(path: Path | str | None) -> tuple[Path, dict[str, Any], Path]:
-    """The model folder, its meta.json and model file, after checking the file's sha256
-    (and warning once when the libraries differ from those it was trained with)."""
+def _folder(path: Path | str | None) -> Path:
     folder = Path(path or MODEL_DIR)
-    if folder.is_file() and folder.name == MODEL_FILE:
+    if folder.is_file() and folder.name in (MODEL_FILE, META_FILE, SCORER_JSON, SCORER_ARRAYS):
         folder = folder.parent
-    meta = read_meta(folder)
-    model_path = folder / MODEL_FILE
-    if not model_path.is_file():
-        raise InputError(f"{model_path}: missing")
-    expected = (meta.get("sha256") or {}).get(MODEL_FILE)
+    return folder
+
+
+def _checked_file(folder: Path, meta: dict[str, Any], name: str) -> Path:
+    """`folder/name` after checking its sha256 against meta.json."""
+    path = folder / name
+    if not path.is_file():
+        hint = " (a model from before policy-themes 0.2: retrain with `make train`)" if name != MODEL_FILE else ""
+        raise InputError(f"{path}: missing{hint}")
+    sums = meta.get("sha256")
+    expected = sums.get(name) if isinstance(sums, dict) else None
     if not expected:
-        raise InputError(f"{folder / META_FILE}: has no sha256 for {MODEL_FILE}; refusing to load an unverified model")
-    actual = sha256_file(model_path)
+        raise InputError(f"{folder / META_FILE}: has no sha256 for {name}; refusing to load an unverified model")
+    actual = sha256_file(path)
     if actual != expected:
         raise InputError(
-            f"{model_path}: sha256 does not match meta.json (got {actual[:12]}..., expected {expected[:12]}...); "
-            "refusing to load: a joblib file runs code when loaded, only load models you trained or trust"
+            f"{path}: sha256 does not match meta.json (got {actual[:12]}..., expected {str(expected)[:12]}...); "
+            "refusing to load a model whose files changed after training"
         )
+    return path
+
+
+def _load_scorer(folder: Path, meta: dict[str, Any]) -> LinearScorer:
+    """The scorer from `scorer.json` and `scorer.npz` (no pickle), checked on its probe sentences."""
+    spec_path = _checked_file(folder, meta, SCORER_JSON)
+    arrays_path = _checked_file(folder, meta, SCORER_ARRAYS)
+    try:
+        spec = json.loads(spec_path.read_text("utf-8"))
+        with np.load(arrays_path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        scorer = scorer_from_data(spec, arrays)
+    except (ValueError, KeyError, TypeError, OSError, json.JSONDecodeError, RecursionError) as e:
+        raise InputError(f"{folder}: the scorer files are not a valid model ({type(e).__name__}: {e})") from None
+    probes = spec.get("probes") or []
+    if not probes:
+        raise InputError(f"{spec_path}: has no probe sentences; refusing a model that cannot be checked")
+    got = softmax(scorer.logits([str(p["text"]) for p in probes]) / scorer.temperature)
+    want = np.array([[float(p["proba"][c]) for c in scorer.classes] for p in probes])
+    diff = float(np.abs(got - want).max())
+    if not diff <= PROBE_TOLERANCE:
+        raise InputError(f"{folder}: the scorer does not reproduce its probe sentences (off by {diff:.3g}); "
+                         "the files or this version of policy-themes differ from what trained it: retrain")
+    return scorer
+
+
+def load_model(path: Path | str | None = None) -> ThemeModel:
+    """The model to score with: plain JSON and arrays, checksummed and probe-checked.
+
+    Nothing is unpickled and scikit-learn is not imported, so a doctored model folder can
+    at worst give wrong numbers (which the probes catch), never run code."""
+    folder = _folder(path)
+    meta = read_meta(folder)
+    return ThemeModel(meta=meta, scorer=_load_scorer(folder, meta), path=folder)
+
+
+def load_pipeline(path: Path | str | None = None) -> Any:
+    """The scikit-learn `Pipeline` saved at training, for people who want that object.
+
+    It is a pickle, and unpickling runs code: call this only on model folders you made or
+    trust. Its sha256 is checked against meta.json first. Nothing in policy-themes calls it."""
+    import joblib
+
+    folder = _folder(path)
+    meta = read_meta(folder)
+    model_path = _checked_file(folder, meta, MODEL_FILE)
     trained = meta.get("versions", {})
     now = library_versions()
     diffs = [f"{k} {trained[k]} -> {now[k]}" for k in ("scikit-learn", "numpy", "scipy", "joblib")
-             if k in trained and trained[k] != now[k]]
+             if isinstance(trained, dict) and k in trained and trained[k] != now[k]]
     if diffs:
-        warnings.warn(
-            f"{folder}: trained with other library versions ({', '.join(diffs)}); retrain if results look off",
-            stacklevel=3,
-        )
-    return folder, meta, model_path
-
-
-def _load_pipeline(model_path: Path) -> Any:
-    import joblib
-
+        warnings.warn(f"{folder}: trained with other library versions ({', '.join(diffs)})", stacklevel=2)
     try:
         return joblib.load(model_path)
     except Exception as e:  # a verified file that still fails: versions too far apart
         raise InputError(
             f"{model_path}: cannot be loaded ({type(e).__name__}: {e}); retrain with `make train`"
         ) from None
-
-
-def load_model(path: Path | str | None = None) -> ThemeModel:
-    """Load a model folder, refusing a `model.joblib` whose sha256 is not the one in meta.json."""
-    folder, meta, model_path = _verified(path)
-    return ThemeModel(pipeline=_load_pipeline(model_path), meta=meta, path=folder)
-
-
-def load_scoring_model(path: Path | str | None = None) -> ThemeModel:
-    """A model to score with only (`pipeline` is None), loaded without importing scikit-learn.
-
-    Same checks and errors as `load_model`. The verified pickle is read with stand-ins for the
-    scikit-learn classes, since only their fitted attributes are needed; that saves about two
-    seconds of start-up, which is most of a small `classify` run. A model of another shape is
-    loaded in full instead.
-    """
-    folder, meta, model_path = _verified(path)
-    try:
-        stub = _load_stubbed(model_path)
-    except Exception:  # anything unexpected in the pickle: the full loader decides
-        stub = None
-    scorer = linear_scorer(stub) if stub is not None else None
-    if scorer is not None:
-        return ThemeModel(pipeline=None, meta=meta, path=folder, scorer=scorer)
-    return ThemeModel(pipeline=_load_pipeline(model_path), meta=meta, path=folder)
-
-
-class _Stub:
-    """Stands in for a scikit-learn estimator while unpickling: keeps its attributes, runs nothing."""
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        from .features import unpack_vocabulary
-
-        self.__dict__.update(unpack_vocabulary(state))
-
-
-_STUB_CLASSES: dict[tuple[str, str], type] = {}
-_STUBBED = {("pipeline.features", "FastTfidfVectorizer"), ("pipeline.calibration", "TemperatureScaled")}
-_SAFE_BUILTINS = {("builtins", "slice"), ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "complex"),
-                  ("builtins", "bytearray"), ("copyreg", "_reconstructor"), ("builtins", "object")}
-
-
-def _stub_class(module: str, name: str) -> type:
-    """A stand-in class that reports the original's module and name (what `linear_scorer` checks)."""
-    cls = _STUB_CLASSES.get((module, name))
-    if cls is None:
-        cls = _STUB_CLASSES[(module, name)] = type(name, (_Stub,), {"__module__": module, "__qualname__": name})
-    return cls
-
-
-def _load_stubbed(model_path: Path) -> Any:
-    """The joblib pickle with stand-ins for scikit-learn classes; numpy arrays and our analyzers
-    are real. Any other class is refused, and the caller loads the model in full."""
-    from joblib.numpy_pickle import NumpyUnpickler, _validate_fileobject_and_memmap
-
-    from . import features
-
-    class Unpickler(NumpyUnpickler):
-        def find_class(self, module: str, name: str) -> Any:
-            root = module.split(".", 1)[0]
-            if root == "numpy" or (module, name) == ("joblib.numpy_pickle", "NumpyArrayWrapper") or (
-                    (module, name) in _SAFE_BUILTINS):
-                return super().find_class(module, name)
-            if module == "pipeline.features" and name in ("TextAnalyzer", "LatinCharAnalyzer"):
-                return getattr(features, name)
-            if root == "sklearn" or (module, name) in _STUBBED:
-                return _stub_class(module, name)
-            raise pickle.UnpicklingError(f"{module}.{name} is not expected in a theme model")
-
-    with open(model_path, "rb") as f, _validate_fileobject_and_memmap(f, str(model_path), None) as (fobj, _):
-        if isinstance(fobj, str):  # a pickle from an old joblib: let joblib handle it
-            raise pickle.UnpicklingError("old joblib format")
-        return Unpickler(str(model_path), fobj, ensure_native_byte_order=True).load()

@@ -172,11 +172,11 @@ def expected_calibration_error(proba: np.ndarray, y_true: ArrayLike, labels: Seq
 def build_pipeline(char_ngrams: tuple[int, int] = (1, 3), C: float = 32.0) -> Any:
     """One `Pipeline` with named steps: `tfidf` (a union of `words`: English word 1-2-grams and
     Chinese character n-grams, and `chars`: character 3-5-grams inside English words), then `clf`."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
 
     from .calibration import TemperatureScaled
-    from .features import FastTfidfVectorizer as TfidfVectorizer
 
     return Pipeline(
         [
@@ -406,7 +406,7 @@ def run_training(
     progress: bool = False,
 ) -> dict[str, Any]:
     """Read labeled data, fit, and write the model folder; nothing is written if anything fails."""
-    from .model import library_versions, save_model
+    from .model import library_versions, probe_texts, save_model
     from .themes import load_taxonomy
     from .writers import check_output_dir
 
@@ -432,4 +432,4 @@ def run_training(
         "data_sha256": fp,
         **meta,
     }
-    return save_model(pipeline, meta, out, model_card(meta))
+    return save_model(pipeline, meta, out, model_card(meta), probe_texts(df))

@@ -90,16 +90,13 @@ def naive_pipeline(src: str, out: str) -> None:
 
     import nltk
     import pandas as pd
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from pipeline.model import load_model
+    from pipeline.model import load_pipeline
 
     tab_dir = Path(tempfile.mkdtemp(prefix="punkt_tab_"))
     write_punkt_tab(tab_dir, policy=False)
     nltk.data.path.insert(0, str(tab_dir))
-    model = load_model()
-    for _, vec in model.pipeline.named_steps["tfidf"].transformer_list:
-        vec.__class__ = TfidfVectorizer  # scikit-learn's transform, not the cached one
+    pipeline = load_pipeline()  # scikit-learn's own Pipeline: the naive path
     rows = []
     with open(src, encoding="utf-8") as f:
         for line in f:
@@ -110,7 +107,7 @@ def naive_pipeline(src: str, out: str) -> None:
                 sents = nltk.sent_tokenize(rec["text"])
             rows += [(rec["id"], rec["date"], i, s.strip()) for i, s in enumerate(sents)]
     df = pd.DataFrame(rows, columns=["statement_id", "date", "sentence_index", "sentence"])
-    df["theme"] = model.pipeline.predict(df["sentence"].tolist())
+    df["theme"] = pipeline.predict(df["sentence"].tolist())
     df.to_parquet(out)
 
 
@@ -193,11 +190,11 @@ def real_text_check() -> list[str]:
         return ["", "(Real-text check skipped: ../shared/corpora not found.)"]
     from pipeline.batch import ClassifyOptions, process_chunk
     from pipeline.classify import output_schema
-    from pipeline.model import load_scoring_model
+    from pipeline.model import load_model
 
     def run(statements: list[Statement]) -> tuple[int, float]:
         """The second of two passes with one model: its tables have seen the text's words once."""
-        model = load_scoring_model()
+        model = load_model()
         opts = ClassifyOptions(schema=output_schema(model.labels, model.version))
         times = []
         for _ in range(2):

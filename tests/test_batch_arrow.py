@@ -20,7 +20,7 @@ from pipeline.classify import (
     string_array,
     utf8_lengths,
 )
-from pipeline.model import load_scoring_model
+from pipeline.model import load_model
 from pipeline.readers import ReadOptions, read_statements
 from pipeline.records import Statement
 from pipeline.workflow import segment_inputs, sentences_frame
@@ -32,7 +32,7 @@ STATEMENTS = ROOT / "data" / "statements"
 
 @pytest.fixture(scope="module")
 def model(trained: Path):  # type: ignore[no-untyped-def]
-    return load_scoring_model(trained)
+    return load_model(trained)
 
 
 @pytest.fixture(scope="module")

@@ -89,7 +89,7 @@ def _bad_cases(tmp: Path, trained: Path) -> dict[str, tuple[list[object], str]]:
     good.write_text("We will expand investment.")
     tampered = tmp / "tampered"
     shutil.copytree(trained, tampered)
-    with open(tampered / "model.joblib", "ab") as f:
+    with open(tampered / "scorer.npz", "ab") as f:
         f.write(b"\0")
     (tmp / "notext.csv").write_text("date,body\n2020,Hello.\n")
     (tmp / "fake.parquet").write_text("not parquet at all")

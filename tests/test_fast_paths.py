@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import clean, features, segment
+from pipeline import clean, features, scorer, segment
 from pipeline.clean import is_tidy, tidy
 
 PLAIN = {
@@ -23,7 +23,7 @@ PLAIN = {
     "en end in zh": (segment._EN_END_IN_ZH,
                      re.compile(r"[a-z]{2}[.!?][\"'”’)]*[ \t]+[A-Z\u3400-\u9fff“\"]")),
     "digits": (features._DIGITS, re.compile(r"\d+(?:[.,]\d+)*")),
-    "tokens": (features._TOKENS, re.compile(features._LATIN.pattern + "|\n")),
+    "tokens": (scorer._TOKENS, re.compile(features._LATIN.pattern + "|\n")),
 }
 
 CASES = [

@@ -12,18 +12,20 @@ import pytest
 
 from pipeline import config
 from pipeline.errors import InputError
-from pipeline.model import load_model, load_scoring_model, sha256_file
+from pipeline.model import load_model, load_pipeline, sha256_file
 from pipeline.themes import load_taxonomy
 from pipeline.train import build_pipeline, labeled_files, read_labeled
 
 
 def test_artifact_files_and_meta(trained: Path) -> None:
-    assert {p.name for p in trained.iterdir()} == {"model.joblib", "meta.json", "MODEL_CARD.md"}
+    assert {p.name for p in trained.iterdir()} == {"model.joblib", "scorer.json", "scorer.npz", "meta.json",
+                                                   "MODEL_CARD.md"}
     meta = json.loads((trained / "meta.json").read_text())
     for key in ("name", "version", "created", "versions", "data_sha256", "params", "labels", "languages",
                 "cv", "baseline"):
         assert key in meta
-    assert meta["sha256"]["model.joblib"] == sha256_file(trained / "model.joblib")
+    for name in ("model.joblib", "scorer.json", "scorer.npz"):
+        assert meta["sha256"][name] == sha256_file(trained / name)
     assert meta["labels"] == load_taxonomy().ids
     assert set(meta["versions"]) >= {"scikit-learn", "numpy", "joblib", "python"}
     card = (trained / "MODEL_CARD.md").read_text()
@@ -89,38 +91,103 @@ def test_predictions_shape(trained: Path) -> None:
     assert model.predict_sentences([]).shape[0] == 0
 
 
-LOADERS = pytest.mark.parametrize("loader", [load_model, load_scoring_model], ids=["full", "scoring"])
+LOADERS = pytest.mark.parametrize("loader", [load_model, load_pipeline], ids=["scoring", "pipeline"])
 
 
-@LOADERS
-def test_tampered_model_refused(trained: Path, tmp_path: Path, loader) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("name", ["scorer.json", "scorer.npz"])
+def test_changed_scorer_file_refused(trained: Path, tmp_path: Path, name: str) -> None:
+    copy = tmp_path / "m"
+    shutil.copytree(trained, copy)
+    data = bytearray((copy / name).read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (copy / name).write_bytes(bytes(data))
+    with pytest.raises(InputError, match="sha256 does not match"):
+        load_model(copy)
+
+
+def test_scorer_that_misses_its_probes_refused(trained: Path, tmp_path: Path) -> None:
+    """Weights changed and the checksum recomputed (a doctored or mis-exported model): the
+    probe sentences no longer get their recorded probabilities, so the model is refused."""
+    copy = tmp_path / "m"
+    shutil.copytree(trained, copy)
+    with np.load(copy / "scorer.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["intercept"] = arrays["intercept"] + np.arange(len(arrays["intercept"]))
+    np.savez_compressed(copy / "scorer.npz", **arrays)
+    meta = json.loads((copy / "meta.json").read_text())
+    meta["sha256"]["scorer.npz"] = sha256_file(copy / "scorer.npz")
+    (copy / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(InputError, match="does not reproduce its probe sentences"):
+        load_model(copy)
+
+
+def test_pickled_arrays_refused(trained: Path, tmp_path: Path) -> None:
+    """An object array in scorer.npz would be a pickle: refused (allow_pickle=False), nothing run."""
+    copy = tmp_path / "m"
+    shutil.copytree(trained, copy)
+    marker = tmp_path / "ran"
+
+    class Boom:
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            return (Path.touch, (marker,))
+
+    with np.load(copy / "scorer.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["intercept"] = np.array([Boom()], dtype=object)
+    np.savez(copy / "scorer.npz", **arrays)
+    meta = json.loads((copy / "meta.json").read_text())
+    meta["sha256"]["scorer.npz"] = sha256_file(copy / "scorer.npz")
+    (copy / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(InputError, match="not a valid model"):
+        load_model(copy)
+    assert not marker.exists()
+
+
+def test_scoring_never_reads_the_pickle(trained: Path, tmp_path: Path) -> None:
+    """A code-running model.joblib with its checksum recomputed: scoring does not open it."""
+    copy = tmp_path / "m"
+    shutil.copytree(trained, copy)
+    marker = tmp_path / "ran"
+
+    class Boom:
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            return (Path.touch, (marker,))
+
+    (copy / "model.joblib").write_bytes(pickle.dumps(Boom()))
+    meta = json.loads((copy / "meta.json").read_text())
+    meta["sha256"]["model.joblib"] = sha256_file(copy / "model.joblib")
+    (copy / "meta.json").write_text(json.dumps(meta))
+    model = load_model(copy)
+    assert model.predict_sentences(["We will expand effective investment."])["theme"].iloc[0] == "investment"
+    assert not marker.exists()
+
+
+def test_pipeline_loader_checks_the_pickle(trained: Path, tmp_path: Path) -> None:
     copy = tmp_path / "m"
     shutil.copytree(trained, copy)
     data = bytearray((copy / "model.joblib").read_bytes())
     data[len(data) // 2] ^= 0xFF
     (copy / "model.joblib").write_bytes(bytes(data))
     with pytest.raises(InputError, match="sha256 does not match"):
-        loader(copy)
-
-    class Boom:
-        def __reduce__(self):  # type: ignore[no-untyped-def]
-            return (print, ("this must never run",))
-
-    (copy / "model.joblib").write_bytes(pickle.dumps(Boom()))
-    with pytest.raises(InputError, match="refusing to load"):
-        loader(copy)
+        load_pipeline(copy)
 
 
-@LOADERS
-@pytest.mark.parametrize("library", ["scikit-learn", "scipy"])
-def test_version_mismatch_warns(trained: Path, tmp_path: Path, loader, library: str) -> None:  # type: ignore[no-untyped-def]
+def test_old_model_folder_without_scorer_is_refused(trained: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "m"
+    shutil.copytree(trained, copy)
+    (copy / "scorer.json").unlink()
+    with pytest.raises(InputError, match=r"scorer.json: missing.*retrain"):
+        load_model(copy)
+
+
+def test_pipeline_version_mismatch_warns(trained: Path, tmp_path: Path) -> None:
     copy = tmp_path / "m"
     shutil.copytree(trained, copy)
     meta = json.loads((copy / "meta.json").read_text())
-    meta["versions"][library] = "0.0.1"
+    meta["versions"]["scikit-learn"] = "0.0.1"
     (copy / "meta.json").write_text(json.dumps(meta))
-    with pytest.warns(UserWarning, match=rf"{library} 0\.0\.1"):
-        loader(copy)
+    with pytest.warns(UserWarning, match=r"scikit-learn 0\.0\.1"):
+        load_pipeline(copy)
 
 
 @LOADERS
@@ -165,43 +232,10 @@ def test_evaluate_command(cli, trained: Path, tmp_path: Path) -> None:  # type: 
     assert r.code == 2 and "line 2: unknown label 'unknown'" in r.err
 
 
-def test_fast_transform_equals_scikit_learn() -> None:
-    """The cached transform must give exactly scikit-learn's matrix, on seen and unseen text."""
-    import copy
-
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    df = read_labeled(labeled_files(config.LABELED_DIR), load_taxonomy())
-    pipe = build_pipeline().fit(df["text"], df["label"])
-    unseen = ["Investors poured 5.2 billion yuan into the Chengdu-Chongqing region's new factories.",
-              "国内生产总值增长５％，社会消费品零售总额增长７．２％。", "", "Ünïcödé wörds — and 漢字 mixed."]
-    probe = df["text"].iloc[::7].tolist() + unseen
-    for _, vec in pipe.named_steps["tfidf"].transformer_list:
-        fast = vec.transform(probe)
-        fast_again = vec.transform(probe)  # now from the caches
-        plain = copy.copy(vec)
-        plain.__class__ = TfidfVectorizer
-        slow = plain.transform(probe)
-        assert (fast != slow).nnz == 0 and (fast_again != slow).nnz == 0
-        again = pickle.loads(pickle.dumps(vec))
-        assert "_id_cache" not in again.__dict__
-        assert again.vocabulary_ == vec.vocabulary_ and (again.transform(probe) != slow).nnz == 0
-
-
-@pytest.mark.parametrize("vocab", [{}, {"": 0}, {"a b": 1, "增长": 0, "x": 2}, {"nul\x00inside": 0}])
-def test_vocabulary_packing_round_trip(vocab: dict[str, int]) -> None:
-    from pipeline.features import pack_vocabulary, unpack_vocabulary
-
-    state = {"vocabulary_": dict(vocab), "other": 1}
-    packed = pack_vocabulary(state)
-    assert ("vocabulary_" in packed) == any("\x00" in t for t in vocab)  # NUL in a term: left as a dict
-    assert unpack_vocabulary(packed) == state
-
-
 def test_fast_scoring_equals_pipeline(trained: Path) -> None:
     model = load_model(trained)
-    assert model.linear_scorer() is not None
+    pipe = load_pipeline(trained)
     texts = read_labeled(labeled_files(config.LABELED_DIR), load_taxonomy())["text"].iloc[::11].tolist()
-    classes = [str(c) for c in model.pipeline.classes_]
-    expected = model.pipeline.predict_proba(texts)[:, [classes.index(lab) for lab in model.labels]]
+    classes = [str(c) for c in pipe.classes_]
+    expected = pipe.predict_proba(texts)[:, [classes.index(lab) for lab in model.labels]]
     assert np.allclose(model.predict_proba(texts), expected, atol=1e-10)

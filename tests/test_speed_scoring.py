@@ -1,7 +1,7 @@
 """The fast scoring path of `classify` equals the reference (scikit-learn) path.
 
 `LinearScorer` tokenizes whole chunks at once and counts features with a sparse product;
-`load_scoring_model` reads the model without scikit-learn. Each is checked against
+`load_model` reads the model's plain-data scorer files without scikit-learn or a pickle. Each is checked against
 scikit-learn's own transform and `Pipeline.predict_proba`, on the team's sentences and on
 text chosen to break the shortcuts (line breaks, case folds that change length, digits,
 Chinese beside Latin, a final sigma).
@@ -9,7 +9,6 @@ Chinese beside Latin, a final sigma).
 
 from __future__ import annotations
 
-import copy
 import pickle
 import subprocess
 import sys
@@ -21,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import config
-from pipeline import features as F
-from pipeline.model import load_model, load_scoring_model, save_model
+from pipeline import scorer as F
+from pipeline.model import load_model, load_pipeline, save_model
 from pipeline.themes import load_taxonomy
 from pipeline.train import labeled_files, read_labeled
 
@@ -54,49 +53,45 @@ def _labeled_texts() -> list[str]:
 
 
 def _sklearn_counts(vec: object, texts: list[str]) -> object:
-    """Counts from scikit-learn's own CountVectorizer code, not our cached transform."""
-    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    """Counts from scikit-learn's own CountVectorizer code."""
+    from sklearn.feature_extraction.text import CountVectorizer
 
-    plain = copy.copy(vec)
-    plain.__class__ = TfidfVectorizer
-    return CountVectorizer.transform(plain, texts)
+    return CountVectorizer.transform(vec, texts)
 
 
-def _reference_proba(model: object, texts: list[str]) -> np.ndarray:
-    pipe = model.pipeline  # type: ignore[attr-defined]
-    classes = [str(c) for c in pipe.classes_]
-    return np.asarray(pipe.predict_proba(texts))[:, [classes.index(x) for x in model.labels]]  # type: ignore[attr-defined]
+def _reference_proba(pipe: object, labels: list[str], texts: list[str]) -> np.ndarray:
+    classes = [str(c) for c in pipe.classes_]  # type: ignore[attr-defined]
+    return np.asarray(pipe.predict_proba(texts))[:, [classes.index(x) for x in labels]]  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
 def full(trained: Path):  # type: ignore[no-untyped-def]
-    return load_model(trained)
+    """scikit-learn's Pipeline, the reference."""
+    return load_pipeline(trained)
 
 
 @pytest.fixture(scope="module")
 def scoring(trained: Path):  # type: ignore[no-untyped-def]
-    return load_scoring_model(trained)
+    return load_model(trained)
 
 
 def _assert_counts_equal(scorer: F.LinearScorer, full: object, texts: list[str]) -> None:
     got = scorer.counts(texts)
-    union = full.pipeline.named_steps["tfidf"]  # type: ignore[attr-defined]
+    union = full.named_steps["tfidf"]  # type: ignore[attr-defined]
     for (name, vec), counts in zip(union.transformer_list, got, strict=True):
         ref = _sklearn_counts(vec, texts)
         assert counts.shape == ref.shape, name
         assert (counts != ref).nnz == 0, name
 
 
-def test_scoring_model_is_the_linear_scorer(scoring, full) -> None:  # type: ignore[no-untyped-def]
-    assert scoring.pipeline is None and scoring.scorer is not None
-    assert scoring.labels == full.labels and scoring.version == full.version
-    assert scoring.classes == [str(c) for c in full.pipeline.classes_]
+def test_scoring_model_has_the_pipelines_classes(scoring, full) -> None:  # type: ignore[no-untyped-def]
+    assert scoring.classes == [str(c) for c in full.classes_]
+    assert scoring.labels == load_taxonomy().ids
 
 
 @pytest.mark.parametrize("texts", [TRICKY, TRICKY[::-1], [TRICKY[3]], ["", ""], TRICKY * 3])
 def test_chunk_counts_equal_scikit_learn(trained: Path, full, texts: list[str]) -> None:  # type: ignore[no-untyped-def]
-    scorer = load_scoring_model(trained).scorer  # fresh tables: every token is new
-    assert scorer is not None
+    scorer = load_model(trained).scorer  # fresh tables: every token is new
     _assert_counts_equal(scorer, full, texts)
     _assert_counts_equal(scorer, full, texts)  # again, now from the tables
 
@@ -106,20 +101,18 @@ def test_counts_and_probabilities_on_the_team_sentences(scoring, full) -> None: 
     for i in range(0, len(texts), 700):  # several chunks through the same tables
         _assert_counts_equal(scoring.scorer, full, texts[i : i + 700])
     got = scoring.predict_proba(texts)
-    assert np.allclose(got, _reference_proba(full, texts), rtol=0, atol=1e-12)
-    assert np.array_equal(got, full.predict_proba(texts))  # load_model uses the same scorer
+    assert np.allclose(got, _reference_proba(full, scoring.labels, texts), rtol=0, atol=1e-12)
 
 
 def test_logits_equal_decision_function(scoring, full) -> None:  # type: ignore[no-untyped-def]
     texts = _labeled_texts()[1::5] + TRICKY
-    ref = full.pipeline.named_steps["clf"].estimator_.decision_function(full.pipeline.named_steps["tfidf"].transform(
-        texts))
+    ref = full.named_steps["clf"].estimator_.decision_function(full.named_steps["tfidf"].transform(texts))
     assert np.allclose(scoring.scorer.logits(texts), ref, rtol=0, atol=1e-12)
 
 
 def test_tables_that_start_afresh_give_the_same_counts(trained: Path, full, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(F, "MAX_TABLE", 25)
-    scorer = load_scoring_model(trained).scorer
+    scorer = load_model(trained).scorer
     texts = _labeled_texts()[:400] + TRICKY
     for i in range(0, len(texts), 60):
         _assert_counts_equal(scorer, full, texts[i : i + 60])
@@ -160,16 +153,17 @@ def test_scorer_pickles_without_its_tables(scoring) -> None:  # type: ignore[no-
 
 def test_scoring_model_loads_without_scikit_learn(trained: Path) -> None:
     code = (
-        "import sys; from pipeline.model import load_scoring_model; "
-        f"m = load_scoring_model({str(trained)!r}); p = m.predict_proba(['We will expand investment.']); "
-        "print(m.pipeline is None, 'sklearn' in sys.modules, round(float(p.sum()), 6))"
+        "import sys, pickle; pickle.loads = pickle.load = None; from pipeline.model import load_model; "
+        f"m = load_model({str(trained)!r}); p = m.predict_proba(['We will expand investment.']); "
+        "print('joblib' in sys.modules, 'sklearn' in sys.modules, round(float(p.sum()), 6))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
-    assert out.split() == ["True", "False", "1.0"]
+    assert out.split() == ["False", "False", "1.0"]
 
 
-def test_other_pipeline_shapes_are_loaded_in_full(tmp_path: Path) -> None:
-    """A vectorizer the scorer does not reproduce (binary counts) falls back to scikit-learn."""
+def test_other_pipeline_shapes_are_refused_at_export(tmp_path: Path) -> None:
+    """A vectorizer the scorer does not reproduce (binary counts) is refused when saving,
+    not scored wrongly later; nothing is written."""
     from pipeline.train import build_pipeline
 
     df = read_labeled(labeled_files(config.LABELED_DIR), load_taxonomy()).iloc[::6]
@@ -177,11 +171,21 @@ def test_other_pipeline_shapes_are_loaded_in_full(tmp_path: Path) -> None:
     pipe.set_params(tfidf__chars__binary=True)
     pipe.fit(df["text"], df["label"])
     meta = {"labels": load_taxonomy().ids, "version": "test", "versions": {}}
-    save_model(pipe, meta, tmp_path / "m", "card")
-    model = load_scoring_model(tmp_path / "m")
-    assert model.pipeline is not None and model.linear_scorer() is None
-    texts = df["text"].tolist()[:50] + TRICKY
-    assert np.array_equal(model.predict_proba(texts), _reference_proba(model, texts))
+    with pytest.raises(ValueError, match="binary True"):
+        save_model(pipe, meta, tmp_path / "m", "card")
+    assert not (tmp_path / "m").exists()
+
+
+def test_saved_scorer_equals_its_pipeline(tmp_path: Path) -> None:
+    """A small model through save and load: the plain-data scorer gives the Pipeline's numbers."""
+    from pipeline.train import build_pipeline
+
+    df = read_labeled(labeled_files(config.LABELED_DIR), load_taxonomy()).iloc[::5]
+    pipe = build_pipeline(C=4.0).fit(df["text"], df["label"])
+    save_model(pipe, {"labels": load_taxonomy().ids, "version": "t"}, tmp_path / "m", "card", TRICKY[:4])
+    model = load_model(tmp_path / "m")
+    texts = df["text"].tolist()[:60] + TRICKY
+    assert np.allclose(model.predict_proba(texts), _reference_proba(pipe, model.labels, texts), rtol=0, atol=1e-12)
 
 
 def test_pair_table_bulk_insert_is_a_dictionary() -> None:

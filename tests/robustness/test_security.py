@@ -1,4 +1,4 @@
-"""Security: models are code (refused unless verified), spreadsheets get no formulas when
+"""Security: a model folder never runs code (scoring reads plain data, checked), spreadsheets get no formulas when
 asked, and nothing reaches for the network."""
 
 from __future__ import annotations
@@ -36,34 +36,72 @@ class _Marker:
         return (Path.touch, (self.path,))
 
 
+def _resum(model: Path, name: str) -> None:
+    """Recompute a file's sha256 in meta.json, as an attacker who edits the folder would."""
+    from pipeline.model import sha256_file
+
+    meta = json.loads((model / "meta.json").read_text())
+    meta["sha256"][name] = sha256_file(model / name)
+    (model / "meta.json").write_text(json.dumps(meta))
+
+
+def _hide_in_real_model(model: Path, marker: Path) -> None:
+    """A payload inside the real Pipeline pickle (a real model still loads around it)."""
+    import joblib
+
+    pipe = joblib.load(model / "model.joblib")
+    pipe.payload = _Marker(marker)
+    joblib.dump(pipe, model / "model.joblib")
+
+
 @pytest.mark.parametrize("command", ["classify", "report", "evaluate"])
-@pytest.mark.parametrize("tamper", ["one byte changed", "code-running pickle", "no checksum in meta.json"])
-def test_tampered_model_is_refused_before_unpickling(cli, trained: Path, tmp_path: Path, command: str,
-                                                      tamper: str) -> None:
+@pytest.mark.parametrize("tamper", ["code-running pickle, checksum recomputed", "payload inside the real model",
+                                    "no checksums in meta.json", "weights changed, checksum recomputed",
+                                    "scorer.json changed"])
+def test_doctored_model_never_runs_code(cli, trained: Path, tmp_path: Path, command: str, tamper: str) -> None:
+    """Scoring reads only scorer.json and scorer.npz: a doctored model.joblib is never opened
+    (the command runs, nothing executes), and doctored scorer files are refused in one line."""
     model = _model_copy(trained, tmp_path)
     marker = tmp_path / "code-ran"
-    if tamper == "one byte changed":
-        data = bytearray((model / "model.joblib").read_bytes())
-        data[len(data) // 3] ^= 0x01
-        (model / "model.joblib").write_bytes(bytes(data))
-        want = "sha256 does not match"
-    elif tamper == "code-running pickle":
+    want = None
+    if tamper == "code-running pickle, checksum recomputed":
         (model / "model.joblib").write_bytes(pickle.dumps(_Marker(marker)))
-        want = "sha256 does not match"
-    else:
+        _resum(model, "model.joblib")
+    elif tamper == "payload inside the real model":
+        _hide_in_real_model(model, marker)
+        marker.unlink(missing_ok=True)  # dumping does not run it; make sure the test starts clean
+        _resum(model, "model.joblib")
+    elif tamper == "no checksums in meta.json":
         (model / "model.joblib").write_bytes(pickle.dumps(_Marker(marker)))
         meta = json.loads((model / "meta.json").read_text())
         meta.pop("sha256")
         (model / "meta.json").write_text(json.dumps(meta))
         want = "refusing to load an unverified model"
+    elif tamper == "weights changed, checksum recomputed":
+        import numpy as np
+
+        with np.load(model / "scorer.npz") as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        arrays["coef_0"] = arrays["coef_0"][::-1].copy()
+        np.savez(model / "scorer.npz", **arrays)
+        _resum(model, "scorer.npz")
+        want = "does not reproduce its probe sentences"
+    else:
+        spec = json.loads((model / "scorer.json").read_text())
+        spec["temperature"] = 0.5
+        (model / "scorer.json").write_text(json.dumps(spec))
+        want = "sha256 does not match"
     gold = tmp_path / "gold.csv"
     gold.write_text("text,label\nWe will expand investment.,investment\n")
     target = {"classify": [STATEMENTS / "en", "-o", tmp_path / "o.csv"],
               "report": [STATEMENTS / "en", "-o", tmp_path / "rep"], "evaluate": [gold]}[command]
     r = cli(command, *target, "--model", model)
-    assert r.code == 2 and want in r.err and len(r.err.strip().splitlines()) == 1, r.err
-    assert not marker.exists()  # nothing was unpickled
-    assert not (tmp_path / "o.csv").exists() and not (tmp_path / "rep").exists()
+    assert not marker.exists()  # no code from the model folder ran
+    if want is None:
+        assert r.code == 0, r.err
+    else:
+        assert r.code == 2 and want in r.err and len(r.err.strip().splitlines()) == 1, r.err
+        assert not (tmp_path / "o.csv").exists() and not (tmp_path / "rep").exists()
 
 
 def test_the_marker_pickle_really_runs_code(tmp_path: Path) -> None:
