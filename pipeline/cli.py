@@ -203,11 +203,26 @@ def _check_outputs(paths: Sequence[str | None]) -> None:
             check_output_path(p)
 
 
+def _check_separate(inputs: Sequence[str | Path | None], outputs: Sequence[tuple[str, str | Path | None]]) -> None:
+    """No output may be, hold or lie inside an input (the model folder included) or another output."""
+    from .writers import check_separate
+
+    check_separate(inputs, outputs)
+
+
+def _model_input(args: argparse.Namespace) -> Path:
+    from . import config
+
+    return Path(args.model) if args.model else config.MODEL_DIR
+
+
 def cmd_segment(args: argparse.Namespace) -> int:
     from .workflow import segment_inputs
     from .writers import write_jsonl_stream, write_table
 
     _check_outputs([args.output, args.errors, args.removed, args.statements])
+    _check_separate(args.inputs, [("-o", args.output), ("--errors", args.errors), ("--removed", args.removed),
+                                  ("--statements", args.statements)])
     run = segment_inputs(args.inputs, _read_options(args), segmenter=args.segmenter, strict=args.strict,
                          progress=_progress_wanted(args))
     if run.n_ok == 0:
@@ -262,6 +277,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     if args.jobs < 1 or args.chunk_size < 1:
         raise InputError("--jobs and --chunk-size must be at least 1")
     _check_outputs([args.output if args.engine == "local" else None, args.errors])
+    _check_separate([*args.inputs, _model_input(args)], [("-o", args.output), ("--errors", args.errors)])
     if args.removed or args.statements:
         raise InputError("--removed and --statements belong to `segment`; use it for the cleaning details")
     opts = ClassifyOptions(model_path=args.model, sentences_mode=args.sentences, top_k=args.top_k,
@@ -300,6 +316,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.removed or args.statements:
         raise InputError("--removed and --statements belong to `segment`; use it for the cleaning details")
     _check_outputs([args.errors])
+    _check_separate([*args.inputs, _model_input(args)],
+                    [("-o", args.output or config.REPORTS_DIR), ("--errors", args.errors)])
     opts = ReportOptions(period=args.period, by=args.by, n_boot=args.bootstrap, min_sentences=args.min_sentences,
                          evidence_k=args.evidence, **({"seed": args.seed} if args.seed is not None else {}))
     run = run_report(args.inputs, Path(args.output) if args.output else config.REPORTS_DIR, report_opts=opts,
@@ -318,8 +336,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from . import config
     from .train import run_training
 
+    _check_separate([*(args.inputs or [config.LABELED_DIR]), args.themes or config.THEMES_FILE],
+                    [("--out", args.out or config.MODEL_DIR)])
     meta = run_training([Path(p) for p in args.inputs] or None,
                         Path(args.out) if args.out else None,
                         Path(args.themes) if args.themes else None,
@@ -350,6 +371,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from .writers import check_output_path
 
         check_output_path(args.json, (".json",))
+        _check_separate([*args.gold, _model_input(args)], [("--json", args.json)])
     model = load_model(args.model)
     gold = read_gold([Path(g) for g in args.gold], model)
     result = evaluate(model, gold, args.errors_shown)

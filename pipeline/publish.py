@@ -154,9 +154,12 @@ def run_report(
     excel_safe: bool = False,
 ) -> ReportRun:
     """Classify (unless the inputs are already classified), compute, and write the report."""
+    from . import config
     from .model import read_meta
+    from .writers import check_separate
 
     out = check_output_dir(Path(out_dir), "a report folder")
+    check_separate([*inputs, model_path or config.MODEL_DIR], [("the report folder", out)])
     opts = report_opts or ReportOptions()
     classified = _classified_files(inputs)
     with atomic_dir(out) as tmp:

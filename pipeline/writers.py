@@ -40,6 +40,42 @@ def _check_parent(p: Path) -> Path:
     return p
 
 
+def _real(p: str | Path) -> Path:
+    return Path(os.path.realpath(p))
+
+
+def _same(a: Path, b: Path) -> bool:
+    if a == b:
+        return True
+    try:
+        return os.path.samefile(a, b)  # hard links, bind mounts
+    except OSError:
+        return False
+
+
+def check_separate(inputs: Sequence[str | Path | None], outputs: Sequence[tuple[str, str | Path | None]]) -> None:
+    """Refuse any output that is, contains or lies inside an input or another output.
+
+    An output folder is swapped in whole, so one that holds an input would delete it; an
+    output inside an input folder would be read back as input by the next run. Paths are
+    compared after resolving links, so a link to an input is the input."""
+    ins = [(str(p), _real(p)) for p in inputs if p is not None and str(p) not in ("", "-")]
+    outs = [(name, str(p), _real(p)) for name, p in outputs if p is not None and str(p) not in ("", "-")]
+    for i, (name, shown, out) in enumerate(outs):
+        for src, real in ins:
+            if _same(out, real):
+                raise InputError(f"{shown}: {name} is the input {src}; it would be overwritten (write elsewhere)")
+            if out in real.parents:
+                raise InputError(f"{shown}: {name} holds the input {src}; writing it would delete the input "
+                                 "(choose a folder outside the inputs)")
+            if real in out.parents:
+                raise InputError(f"{shown}: {name} lies inside the input folder {src}; the next run would read it "
+                                 "as input (write it outside)")
+        for other, other_shown, prev in outs[:i]:
+            if _same(out, prev) or out in prev.parents or prev in out.parents:
+                raise InputError(f"{shown}: {name} and {other} ({other_shown}) overlap; give each output its own path")
+
+
 def check_output_dir(path: str | Path, what: str = "a folder") -> Path:
     """Fail before any work when an output folder could not be written."""
     p = Path(path)
