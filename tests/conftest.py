@@ -41,9 +41,19 @@ def corpora_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The production training run (the same as `make train`), into a temporary folder."""
+    """The production training run (the same as `make train`), into a temporary folder.
+
+    For the edit loop only, POLICY_THEMES_TEST_MODEL=DIR copies an already trained model folder
+    instead (`make test-fast` sets it to the `make train` output); CI never sets it."""
+    import os
+    import shutil
+
     from pipeline.train import run_training
 
     out = tmp_path_factory.mktemp("model") / "theme-classifier"
-    run_training(out_dir=out)
+    reuse = os.environ.get("POLICY_THEMES_TEST_MODEL")
+    if reuse:
+        shutil.copytree(reuse, out)
+    else:
+        run_training(out_dir=out)
     return out
