@@ -394,12 +394,17 @@ def margins_proba(sentences: list[str], predict_proba: Callable[[list[str]], np.
 
 
 def label_studio_tasks(rows: pd.DataFrame) -> list[dict[str, Any]]:
-    """Label Studio import tasks, one per row; `sample_id` links an export back to the sample."""
-    return [
-        {"data": {"sample_id": r["sample_id"], "text": r["sentence"], "context_before": r["context_before"],
-                  "context_after": r["context_after"], "lang": r["lang"], "date": r["date"]}}
-        for r in rows.to_dict("records")
-    ]
+    """Label Studio import tasks, one per row; `sample_id` links an export back to the sample.
+    A sample that is not random says so in every task (`strategy`), as its CSV does, because
+    Label Studio's export carries the tasks' data but not the sample's record."""
+    tasks = []
+    for r in rows.to_dict("records"):
+        data = {"sample_id": r["sample_id"], "text": r["sentence"], "context_before": r["context_before"],
+                "context_after": r["context_after"], "lang": r["lang"], "date": r["date"]}
+        if r.get(STRATEGY_COLUMN):
+            data[STRATEGY_COLUMN] = r[STRATEGY_COLUMN]
+        tasks.append({"data": data})
+    return tasks
 
 
 def label_studio_config(theme_ids: Sequence[str]) -> str:

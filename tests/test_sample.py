@@ -190,6 +190,11 @@ def test_uncertain_sample_is_marked_and_takes_the_smallest_margins(cli, trained:
     assert not [c for c in df.columns if c.startswith(("p_", "theme", "confidence"))]
     meta = json.loads((tmp_path / "u.csv.json").read_text())
     assert meta["strategy"] == "uncertain" and meta["model"]["version"]
+    # Label Studio's export keeps the tasks' data only: each task says it too.
+    r = cli("sample", STATEMENTS, "-o", tmp_path / "u2.csv", "-n", "5", "--strategy", "uncertain", "--model", trained,
+            "--label-studio", tmp_path / "u2.json", "-q")
+    assert r.code == 0, r.err
+    assert {t["data"]["strategy"] for t in json.loads((tmp_path / "u2.json").read_text())} == {"uncertain"}
     proba = load_model(trained).predict_proba(pop["sentence"].tolist())
     top = -np.sort(-proba, axis=1)
     margin = pd.Series(top[:, 0] - top[:, 1], index=list(zip(pop["statement_id"], pop["sentence_index"], strict=True)))
