@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from .errors import InputError, PipelineError
 
 if TYPE_CHECKING:
+    from .periods import PeriodScheme
+    from .publish import ReportView
     from .readers import ReadOptions
 
 _INPUT_HELP = (
@@ -152,10 +154,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(rp)
     rp.add_argument("-o", "--output", metavar="DIR", help="report folder (default: reports/)")
     rp.add_argument("--model", metavar="DIR", help="model folder (default: models/theme-classifier)")
-    rp.add_argument("--period", choices=["year", "quarter", "month"],
-                    help="time unit (default: years for three years or more, else quarters or months)")
+    rp.add_argument("--period", metavar="year|quarter|month|5y|decade|fyp|FILE",
+                    help="the periods compared: year, quarter or month; 5y (1950-1954, 1955-1959, ...); decade "
+                         "(1990s); fyp (the Five-Year-Plan periods, 1953-1957 ... 2026-2030, with the "
+                         "1963-1965 readjustment years as a period of their own); or FILE, a CSV of your own "
+                         "bins `label,start,end` (dates YYYY[-MM[-DD]], inclusive; bins may not overlap; "
+                         "statements outside every bin are listed in unplaced.csv). Default: years for three "
+                         "years or more, else quarters or months")
     rp.add_argument("--by", choices=["source", "lang", "none"], default="source",
                     help="compare groups of statements by this field (default: source)")
+    rp.add_argument("--ui", choices=["en", "zh"], default="en",
+                    help="language of index.html and summary.md (default en; zh: Chinese, with the themes' "
+                         "Chinese names from the taxonomy)")
+    rp.add_argument("--common-scale", action="store_true",
+                    help="draw every theme's chart on one vertical scale (default: each theme scaled to its own "
+                         "data, so that a theme at 1-10%% shows its movement)")
+    rp.add_argument("--themes", metavar="FILE",
+                    help="the taxonomy the model was trained with, for the themes' names (default: "
+                         "data/themes.toml)")
     rp.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap replicates (default 1000)")
     rp.add_argument("--min-sentences", type=int, default=50, metavar="N",
                     help="periods with fewer sentences are flagged and never called significant (default 50)")
@@ -304,6 +320,22 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_period(value: str | None) -> PeriodScheme | None:
+    """--period as a scheme, read (and a bins file checked) before anything is written."""
+    from .report import _period_scheme
+
+    return _period_scheme(value)
+
+
+def _report_view(args: argparse.Namespace) -> ReportView:
+    """How the report is shown: its language, scales and theme names."""
+    from .publish import ReportView
+
+    if args.themes and not Path(args.themes).is_file():
+        raise InputError(f"--themes {args.themes}: no such file")
+    return ReportView(ui=args.ui, common_scale=args.common_scale, themes_path=args.themes)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from . import config
     from .publish import run_report
@@ -316,13 +348,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.removed or args.statements:
         raise InputError("--removed and --statements belong to `segment`; use it for the cleaning details")
     _check_outputs([args.errors])
-    _check_separate([*args.inputs, _model_input(args)],
+    period = _report_period(args.period)
+    _check_separate([*args.inputs, _model_input(args), *([args.period] if period is not None and
+                                                       period.name == "custom" else [])],
                     [("-o", args.output or config.REPORTS_DIR), ("--errors", args.errors)])
-    opts = ReportOptions(period=args.period, by=args.by, n_boot=args.bootstrap, min_sentences=args.min_sentences,
+    opts = ReportOptions(period=period, by=args.by, n_boot=args.bootstrap, min_sentences=args.min_sentences,
                          evidence_k=args.evidence, **({"seed": args.seed} if args.seed is not None else {}))
     run = run_report(args.inputs, Path(args.output) if args.output else config.REPORTS_DIR, report_opts=opts,
                      read_opts=_read_options(args), model_path=args.model, jobs=args.jobs, strict=args.strict,
-                     progress=_progress_wanted(args), excel_safe=args.excel_safe)
+                     progress=_progress_wanted(args), excel_safe=args.excel_safe,
+                     view=_report_view(args))
     if args.errors:
         import pandas as pd
 

@@ -1,4 +1,9 @@
-"""PNG figures of the report (matplotlib), for papers and slides."""
+"""PNG figures of the report (matplotlib), for papers and slides.
+
+They are drawn from the same chart data as the page (`charts.chart_data`): periods at their
+midpoints on a time axis, each theme on its own scale unless --common-scale, points joined
+only between neighbouring periods with enough text, the catch-all theme apart.
+"""
 
 from __future__ import annotations
 
@@ -8,29 +13,53 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .charts import ChartData, Series, chart_data, nice_max, pct_tick, theme_colors
+from .i18n import BY, tr
 from .report import ALL
 
 if TYPE_CHECKING:
     from .publish import ReportRun
 
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#7f7f7f", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
-#: Fonts with Chinese glyphs, tried in order as fallbacks (source names are often Chinese).
+#: Families with Chinese glyphs, tried in order (source names and the zh page's labels need them).
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
-             "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB", "Heiti SC", "Arial Unicode MS")
+             "Droid Sans Fallback", "AR PL UMing CN", "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB",
+             "Heiti SC", "Arial Unicode MS")
+#: Font files with Chinese glyphs, looked for in the usual folders when matplotlib's font cache
+#: (built once, perhaps before such a font was installed) does not list one.
+CJK_FILES = ("NotoSansCJK*", "NotoSansSC*", "SourceHanSans*", "wqy-microhei*", "wqy-zenhei*", "DroidSansFallback*",
+             "uming*", "msyh*", "simhei*", "PingFang*", "Hiragino Sans GB*", "Arial Unicode*")
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts", "/Library/Fonts",
+             "/System/Library/Fonts", "C:/Windows/Fonts")
 
 
-def theme_colors(labels: list[str]) -> dict[str, str]:
-    """Fixed colours by position, with the fallback theme `other` always grey."""
-    colors = {}
-    rest = [c for c in PALETTE if c != "#7f7f7f"]
-    for i, t in enumerate(x for x in labels if x != "other"):
-        colors[t] = rest[i % len(rest)]
-    if "other" in labels:
-        colors["other"] = "#7f7f7f"
-    return colors
+def find_cjk_font(dirs: tuple[str, ...] = FONT_DIRS) -> str | None:
+    """The family name of a font with Chinese glyphs, registering its file with matplotlib when
+    the font cache predates it (a fresh clone caches fonts before `scripts/ensure_browser.sh`
+    installs one); None when the machine has none."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    found = next((f for f in CJK_FONTS if f in installed), None)
+    if found:
+        return found
+    for folder in dirs:
+        base = Path(folder).expanduser()
+        if not base.is_dir():
+            continue
+        for pattern in CJK_FILES:
+            for path in sorted(base.rglob(pattern)):
+                if path.suffix.lower() not in (".ttf", ".ttc", ".otf"):
+                    continue
+                try:
+                    font_manager.fontManager.addfont(str(path))
+                    return str(font_manager.FontProperties(fname=str(path)).get_name())
+                except (OSError, RuntimeError, ValueError):
+                    continue
+    return None
 
 
-def _setup() -> tuple[Any, str | None]:
+def setup() -> tuple[Any, str | None]:
+    """pyplot on the Agg backend with a Chinese-capable fallback font when there is one."""
     import logging
 
     import matplotlib
@@ -38,102 +67,123 @@ def _setup() -> tuple[Any, str | None]:
     matplotlib.use("Agg")
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     import matplotlib.pyplot as plt
-    from matplotlib import font_manager
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    cjk = next((f for f in CJK_FONTS if f in installed), None)
+    cjk = find_cjk_font()
     plt.rcParams.update({
         "font.family": ["DejaVu Sans", *([cjk] if cjk else [])],
         "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 100, "savefig.dpi": 150,
-        "axes.titlesize": 11, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8,
+        "axes.titlesize": 10.5, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8,
     })
     return plt, cjk
 
 
-def _ticks(n: int, most: int = 8) -> list[int]:
-    step = max(1, int(np.ceil(n / most)))
-    return list(range(0, n, step))
-
-
 def write_figures(run: ReportRun, folder: Path) -> list[str]:
-    """Write the PNGs; returns notes for the report (e.g. a missing Chinese font)."""
+    """Write the PNGs; returns notes for the report (e.g. no font for Chinese)."""
     folder.mkdir(parents=True, exist_ok=True)
-    plt, cjk = _setup()
+    plt, cjk = setup()
     notes = []
     if cjk is None:
         notes.append("No font with Chinese glyphs was found, so Chinese labels in the PNG figures may show as boxes "
                      "(install e.g. fonts-noto-cjk or fonts-wqy-microhei); the HTML page uses the browser's fonts.")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # missing glyphs are reported once above, not per character
-        _shares_figure(plt, run, folder / "theme_shares.png")
-        _composition_figure(plt, run, folder / "composition.png")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # missing glyphs are reported once as a note, not per character
+        data = chart_data(run)
+        _shares_figure(plt, run, data, folder / "theme_shares.png")
+        _composition_figure(plt, run, data, folder / "composition.png")
         _changes_figure(plt, run, folder / "changes.png")
         if run.report.by != "none" and len(run.report.groups) > 2:
             _groups_figure(plt, run, folder / f"by_{run.report.by}.png")
+    missing = sorted({str(w.message).split(")")[0] + ")" for w in caught if "missing from font" in str(w.message)})
+    if missing and cjk is not None:
+        notes.append(f"{len(missing)} characters have no glyph in the fonts of the PNG figures (e.g. "
+                     f"{', '.join(missing[:3])}); they show as boxes there, not on the page.")
     return notes
 
 
-def _series(run: ReportRun, group: str = ALL) -> Any:
-    s = run.report.shares
-    return s[(s["source"] == group) & (s["period"] != ALL)]
+def _unit(run: ReportRun, plural: bool = False) -> str:
+    from .summary import unit_of
+
+    return unit_of(run, plural)
 
 
-def _shares_figure(plt: Any, run: ReportRun, path: Path) -> None:
-    rep = run.report
-    labels, colors = rep.labels, theme_colors(rep.labels)
-    s = _series(run)
-    periods = rep.periods
-    x = np.arange(len(periods))
-    ymax = min(1.0, np.ceil(max(0.1, s["ci_high"].max()) * 10) / 10)
-    cols = 3
-    rows = int(np.ceil(len(labels) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.9 * rows), sharey=True, squeeze=False)
-    for ax, theme in zip(axes.flat, labels, strict=False):
-        t = s[s["theme"] == theme].set_index("period").reindex(periods)
-        ok = ~t["too_few"].astype(bool).to_numpy()
-        c = colors[theme]
-        corr = np.where(ok, t["share_corrected"], np.nan)
-        ax.fill_between(x, np.where(ok, t["ci_low"], np.nan), np.where(ok, t["ci_high"], np.nan), color=c, alpha=0.18,
-                        linewidth=0, label="95% interval")
-        ax.plot(x, corr, color=c, linewidth=2, label="corrected share")
-        ax.plot(x, np.where(ok, t["share_raw"], np.nan), color="#333333", linewidth=1, linestyle="--",
-                label="raw share")
-        few = ~ok
-        if few.any():
-            mid = t["share_corrected"][few]
-            ax.errorbar(x[few], mid, yerr=[mid - t["ci_low"][few], t["ci_high"][few] - mid],
-                        fmt="o", mfc="white", mec=c, ecolor=c, elinewidth=0.8, capsize=2, linestyle="none",
-                        label="too few sentences")
+def _time_axis(ax: Any, data: ChartData) -> None:
+    """Ticks at the chart data's places and the gaps shaded, as on the page."""
+    for a, b, _, _ in data.axis.gaps:
+        ax.axvspan(a, b, color="#eef0f3", linewidth=0, zorder=0)
+    ax.set_xlim(data.axis.x0, data.axis.x1)
+    ax.set_xticks([x for x, _ in data.axis.ticks], [label for _, label in data.axis.ticks], rotation=45, ha="right")
+
+
+def _draw_series(ax: Any, s: Series, color: str, plt: Any) -> None:
+    for r in s.runs:
+        if len(r) < 2:
+            continue
+        x = [p.x for p in r]
+        ax.fill_between(x, [p.cell.ci_low for p in r], [p.cell.ci_high for p in r], color=color, alpha=0.18,
+                        linewidth=0)
+        ax.plot(x, [p.cell.share_raw for p in r], color="#333333", linewidth=1, linestyle="--")
+        ax.plot(x, [p.cell.share_corrected for p in r], color=color, linewidth=2)
+    joined = {p.period for r in s.runs if len(r) > 1 for p in r}
+    for p in s.points:
+        c = p.cell
+        if p.period not in joined:
+            ax.plot([p.x, p.x], [c.ci_low, min(c.ci_high, s.ymax)], color=color, linewidth=1, linestyle=":")
+        ax.plot([p.x], [c.share_corrected], marker="o", markersize=4.5, color=color,
+                markerfacecolor=color if p.ok else "white", linestyle="none", zorder=3)
+    ax.set_ylim(0, s.ymax)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: pct_tick(v, s.ymax)))
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+
+
+def _shares_figure(plt: Any, run: ReportRun, data: ChartData, path: Path) -> None:
+    ui = run.view.ui
+    colors = theme_colors(run.report.labels)
+    main = data.main
+    rows = max(1, int(np.ceil(len(main) / 2)))
+    fig = plt.figure(figsize=(12.5, 2.9 * rows + 0.9))
+    grid = fig.add_gridspec(rows, 3, wspace=0.28, hspace=0.6)
+    for i, theme in enumerate(main):
+        ax = fig.add_subplot(grid[i // 2, i % 2])
+        _draw_series(ax, data.series[theme], colors[theme], plt)
+        _time_axis(ax, data)
         ax.set_title(run.names[theme])
-        ax.set_ylim(0, ymax)
-        ax.set_xticks(_ticks(len(periods)), [periods[i] for i in _ticks(len(periods))], rotation=45, ha="right")
-        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    for ax in list(axes.flat)[len(labels):]:
-        ax.axis("off")
-    handles, names = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="lower right", frameon=False, fontsize=9)
-    fig.suptitle(f"Share of each theme by {rep.period} (corrected for classifier errors, 95% intervals)", fontsize=12)
-    fig.tight_layout(rect=(0, 0.03, 1, 0.96))
-    fig.savefig(path)
+    if data.fallback:
+        ax = fig.add_subplot(grid[0, 2])
+        _draw_series(ax, data.series[data.fallback], colors[data.fallback], plt)
+        _time_axis(ax, data)
+        ax.set_title(f"{run.names[data.fallback]} ({tr(ui, 'h_other_panel')})" if ui == "en"
+                     else tr(ui, "h_other_panel"), fontsize=9.5)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Line2D([], [], color="#444444", linewidth=2), Patch(color="#444444", alpha=0.18),
+               Line2D([], [], color="#333333", linewidth=1, linestyle="--"),
+               Line2D([], [], color="#444444", marker="o", markerfacecolor="white", linestyle="none")]
+    names = [tr(ui, "lg_corr"), tr(ui, "lg_band"), tr(ui, "lg_raw"), tr(ui, "lg_few")]
+    fig.legend(handles, names, loc="lower right", frameon=False, fontsize=9, bbox_to_anchor=(0.97, 0.05))
+    fig.suptitle(tr(ui, "fig_shares", unit=_unit(run)), fontsize=12)
+    fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
 
 
-def _composition_figure(plt: Any, run: ReportRun, path: Path) -> None:
+def _composition_figure(plt: Any, run: ReportRun, data: ChartData, path: Path) -> None:
     rep = run.report
-    s = _series(run)
-    periods = rep.periods
+    ui = run.view.ui
     colors = theme_colors(rep.labels)
-    wide = s.pivot(index="period", columns="theme", values="share_corrected").reindex(index=periods,
-                                                                                     columns=rep.labels)
+    order = [*data.main, *([data.fallback] if data.fallback else [])]
     fig, ax = plt.subplots(figsize=(10, 4))
-    ax.stackplot(np.arange(len(periods)), wide.to_numpy().T, labels=[run.names[t] for t in rep.labels],
-                 colors=[colors[t] for t in rep.labels], alpha=0.85)
-    ax.set_xticks(_ticks(len(periods), 14), [periods[i] for i in _ticks(len(periods), 14)], rotation=45, ha="right")
-    ax.set_xlim(0, max(1, len(periods) - 1))
+    starts = np.array([data.axis.spans[p][0] for p in data.periods])
+    widths = np.array([data.axis.spans[p][1] - data.axis.spans[p][0] for p in data.periods])
+    bottom = np.zeros(len(data.periods))
+    for t in order:
+        v = np.array([rep.cell(p, ALL, t).share_corrected for p in data.periods])
+        ax.bar(starts, v, width=widths, bottom=bottom, align="edge", color=colors[t], alpha=0.85,
+               label=run.names[t], linewidth=0)
+        bottom += v
+    _time_axis(ax, data)
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.set_title(f"Theme composition of statements by {rep.period} (corrected shares)")
+    ax.set_title(tr(ui, "fig_comp", unit=_unit(run)))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9)
     fig.tight_layout()
     fig.savefig(path)
@@ -142,11 +192,13 @@ def _composition_figure(plt: Any, run: ReportRun, path: Path) -> None:
 
 def _changes_figure(plt: Any, run: ReportRun, path: Path) -> None:
     rep = run.report
-    ch = rep.changes[(rep.changes["source"] == ALL) & (rep.changes["kind"] == "consecutive")]
+    ui = run.view.ui
+    ch = rep.changes[(rep.changes["source"] == ALL) & (rep.changes["kind"] == "consecutive")
+                     & (rep.changes["period_from"] != ALL) & (rep.changes["period_to"] != ALL)]
     steps = list(dict.fromkeys(zip(ch["period_from"], ch["period_to"], strict=True)))
     fig, ax = plt.subplots(figsize=(1.6 + 1.5 * len(rep.labels), 1.2 + 0.32 * max(1, len(steps))))
     if not steps:
-        ax.text(0.5, 0.5, "Only one period: no changes to show", ha="center", va="center")
+        ax.text(0.5, 0.5, tr(ui, "fig_one", unit=_unit(run)), ha="center", va="center")
         ax.axis("off")
     else:
         grid = np.full((len(steps), len(rep.labels)), np.nan)
@@ -162,13 +214,12 @@ def _changes_figure(plt: Any, run: ReportRun, path: Path) -> None:
         for i in range(len(steps)):
             for j in range(len(rep.labels)):
                 ax.text(j, i, f"{grid[i, j]:+.0f}" + ("*" if sig[i, j] else ""), ha="center", va="center",
-                        fontsize=7, color="black" if sig[i, j] else "#888888",
+                        fontsize=7, color="black" if sig[i, j] else "#555555",
                         fontweight="bold" if sig[i, j] else "normal")
         ax.set_xticks(range(len(rep.labels)), [run.names[t] for t in rep.labels], rotation=20, ha="right")
         ax.set_yticks(range(len(steps)), [f"{a} → {b}" for a, b in steps])
         ax.tick_params(length=0)
-    ax.set_title("Change in corrected share from the previous period (pp); * = 95% interval excludes zero",
-                 fontsize=10)
+    ax.set_title(tr(ui, "fig_changes", unit=_unit(run)), fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -176,9 +227,14 @@ def _changes_figure(plt: Any, run: ReportRun, path: Path) -> None:
 
 def _groups_figure(plt: Any, run: ReportRun, path: Path) -> None:
     rep = run.report
+    ui = run.view.ui
     s = rep.shares[(rep.shares["period"] == ALL) & (rep.shares["source"] != ALL)]
     groups = rep.groups[1:]
     colors = theme_colors(rep.labels)
+    tops = {t: nice_max(float(max(s[s["theme"] == t]["ci_high"].max(), s[s["theme"] == t]["share_raw"].max())))
+            for t in rep.labels}
+    if run.view.common_scale:
+        tops = dict.fromkeys(tops, max(tops.values()))
     fig, axes = plt.subplots(1, len(rep.labels), figsize=(2.6 * len(rep.labels) + 2.5, 0.9 + 0.33 * len(groups)),
                              sharey=True, squeeze=False)
     y = np.arange(len(groups))
@@ -192,12 +248,12 @@ def _groups_figure(plt: Any, run: ReportRun, path: Path) -> None:
         ax.scatter(t["share_corrected"][~few], y[~few], color=c, zorder=3, s=22)
         ax.scatter(t["share_corrected"][few], y[few], facecolor="white", edgecolor=c, zorder=3, s=22)
         ax.set_title(run.names[theme], fontsize=9)
-        ax.set_xlim(0, 1)
-        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax.set_xlim(0, tops[theme])
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _, top=tops[theme]: pct_tick(v, top)))
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     axes.flat[0].set_yticks(y, [f"{g} ({int(s[s['source'] == g]['n_sentences'].iloc[0])})" for g in groups])
     axes.flat[0].invert_yaxis()
-    fig.suptitle(f"Corrected share by {rep.by}, all periods (sentences in brackets; hollow: too few)", fontsize=11)
+    fig.suptitle(tr(ui, "fig_groups", by=BY[ui].get(rep.by, rep.by), units=_unit(run, True)), fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.93))
     fig.savefig(path)
     plt.close(fig)

@@ -23,6 +23,16 @@ from .writers import atomic_dir, check_output_dir
 CLASSIFIED_COLUMNS = ("statement_id", "sentence", "theme", "date")
 
 
+@dataclass(frozen=True)
+class ReportView:
+    """How the report is shown (not what it computes): the page's language, the charts'
+    scales, and the taxonomy that names the model's themes."""
+
+    ui: str = "en"  # en | zh
+    common_scale: bool = False  # one vertical scale for every theme's chart
+    themes_path: str | None = None  # default: data/themes.toml
+
+
 @dataclass
 class ReportRun:
     """What the report was made from: the accounting behind every figure."""
@@ -35,6 +45,7 @@ class ReportRun:
     source_kind: str  # "statements" or "classified"
     counts: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    view: ReportView = field(default_factory=ReportView)
 
     def summary(self) -> str:
         r = self.report
@@ -51,7 +62,7 @@ class ReportRun:
                          f"({r.info['n_unplaced_sentences']} sentences; see unplaced.csv)")
         few = sorted({p for p in r.shares[(r.shares['too_few']) & (r.shares['source'] == ALL)]['period']})
         if few:
-            lines.append(f"  periods with too few sentences or statements: {', '.join(few)}")
+            lines.append(f"  periods with too few sentences: {', '.join(few)}")
         return "\n".join(lines)
 
 
@@ -129,16 +140,18 @@ def read_classified(files: Sequence[Path]) -> pd.DataFrame:
 # ---------------------------------------------------------------- the run
 
 
-def theme_names(labels: Sequence[str]) -> dict[str, str]:
-    """Display names from the taxonomy; a theme it does not list keeps its id."""
-    from .themes import load_taxonomy
+def theme_names(labels: Sequence[str], ui: str = "en", themes_path: str | None = None) -> dict[str, str]:
+    """Display names (English or Chinese) from the taxonomy; a theme it does not list keeps its id."""
+    from .i18n import theme_names as names
 
-    try:
-        tax = load_taxonomy()
-        known = {t.id: t.name_en for t in tax.themes}
-    except InputError:
-        known = {}
-    return {t: known.get(t, t) for t in labels}
+    return names(labels, ui, themes_path)[0]
+
+
+def _theme_names(labels: Sequence[str], view: ReportView) -> tuple[dict[str, str], str]:
+    """The themes' names in the page's language, and a note when the taxonomy lacks some."""
+    from .i18n import theme_names as names
+
+    return names(labels, view.ui, view.themes_path)
 
 
 def run_report(
@@ -152,6 +165,7 @@ def run_report(
     strict: bool = False,
     progress: bool = False,
     excel_safe: bool = False,
+    view: ReportView | None = None,
 ) -> ReportRun:
     """Classify (unless the inputs are already classified), compute, and write the report."""
     from . import config
@@ -191,7 +205,11 @@ def run_report(
                 "model that classified: pass its folder with --model"
             )
         rep = build_report(df, labels, confusion_counts(meta, labels), opts)
-        run = ReportRun(rep, out, version, meta, theme_names(labels), kind, counts)
+        view = view or ReportView()
+        names, missing = _theme_names(labels, view)
+        run = ReportRun(rep, out, version, meta, names, kind, counts, view=view)
+        if missing:
+            run.notes.append(missing)
         if kind == "classified":
             df.to_parquet(tmp / "sentences.parquet", index=False)
         write_outputs(run, tmp, excel_safe=excel_safe)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,9 +26,12 @@ import pandas as pd
 
 from .config import SEED
 from .errors import InputError
+from .periods import NAMES as PERIODS
+from .periods import PeriodScheme, scheme
+from .periods import choose_period as choose_period
+from .periods import period_of as period_of
 
 ALL = "all"
-PERIODS = ("year", "quarter", "month")
 NO_SOURCE = "(not given)"
 #: Strata with more statements than this skip the within-statement stage of the bootstrap:
 #: resampling whole statements already carries their inner variation, and it keeps large
@@ -39,12 +43,16 @@ TWO_STAGE_MAX_STATEMENTS = 200
 class ReportOptions:
     """What the report computes; defaults suit a corpus of a few thousand sentences."""
 
-    period: str | None = None  # year | quarter | month; None chooses from the date range
+    #: year | quarter | month | 5y | decade | fyp, a bins file or a PeriodScheme; None chooses
+    #: from the date range
+    period: str | PeriodScheme | None = None
     by: str = "source"  # the column compared across groups: source | lang | none
     n_boot: int = 1000
     level: float = 0.95
     min_sentences: int = 50
-    min_statements: int = 2
+    #: Sentences per block when a period (and group) has a single statement: its intervals
+    #: resample runs of consecutive sentences, which keeps their dependence (see _block_counts).
+    block_size: int = 8
     evidence_k: int = 5
     seed: int = SEED
 
@@ -97,10 +105,13 @@ class Report:
     period: str
     by: str
     info: dict[str, Any] = field(default_factory=dict)
+    scheme: PeriodScheme | None = None  # how dates became periods: their order and place in time
 
     @property
     def periods(self) -> list[str]:
-        return sorted(p for p in self.shares["period"].unique() if p != ALL)
+        """The time periods in time order (`all`, the whole range, is not one)."""
+        found = [str(p) for p in self.shares["period"].unique() if p != ALL]
+        return self.scheme.order(found) if self.scheme else sorted(found)
 
     def cell(self, period: str, group: str, theme: str) -> Cell:
         """The figure for (period, group, theme); KeyError when that group has no such period."""
@@ -131,54 +142,7 @@ class Report:
         return [ALL, *sizes.index.tolist()]
 
 
-# ---------------------------------------------------------------- periods
-
-
-def _date_parts(date: str) -> tuple[int, int | None]:
-    """(year, month or None) of a YYYY, YYYY-MM or YYYY-MM-DD date; ValueError otherwise."""
-    parts = str(date).strip().split("-")
-    if not parts[0].isdigit() or len(parts[0]) != 4 or len(parts) > 3:
-        raise ValueError(date)
-    year = int(parts[0])
-    month = int(parts[1]) if len(parts) > 1 else None
-    if month is not None and not 1 <= month <= 12:
-        raise ValueError(date)
-    return year, month
-
-
-def period_of(date: str, period: str) -> str | None:
-    """The period label of a date (`2009`, `2009-Q2`, `2009-05`), or None when the date is
-    coarser than the period (a year-only date has no quarter): such dates are never invented."""
-    year, month = _date_parts(date)
-    if period == "year":
-        return f"{year:04d}"
-    if month is None:
-        return None
-    if period == "quarter":
-        return f"{year:04d}-Q{(month - 1) // 3 + 1}"
-    if period == "month":
-        return f"{year:04d}-{month:02d}"
-    raise ValueError(f"unknown period {period!r}")
-
-
-def choose_period(dates: pd.Series) -> str:
-    """Years for corpora spanning three years or more (or with many year-only dates),
-    quarters for a year or more, else months."""
-    parsed = []
-    for d in dates.dropna().unique():
-        try:
-            parsed.append(_date_parts(str(d)))
-        except ValueError:
-            continue
-    if not parsed:
-        return "year"
-    years = [y for y, _ in parsed]
-    coarse = sum(m is None for _, m in parsed) / len(parsed)
-    months = [y * 12 + (m or 1) for y, m in parsed]
-    span_months = max(months) - min(months)
-    if max(years) - min(years) >= 3 or coarse > 0.05:
-        return "year"
-    return "quarter" if span_months >= 9 else "month"
+# ---------------------------------------------------------------- periods (pipeline/periods.py)
 
 
 # ---------------------------------------------------------------- the classifier's errors
@@ -236,9 +200,10 @@ def correct(pred: np.ndarray, rates: np.ndarray) -> np.ndarray:
 
 
 def _boot_counts(counts: np.ndarray, strata: np.ndarray, n_boot: int, rng: np.random.Generator,
-                 k: int, prior: float = 1.0) -> np.ndarray:
+                 k: int, prior: float = 1.0, blocks: Any = None) -> np.ndarray:
     """(n_boot, C) resampled total counts: statements resampled within each stratum, then
-    sentences within each statement.
+    sentences within each statement; a stratum of one statement resamples its blocks of
+    sentences instead (`blocks(i)`: the block counts of row i, see `_block_boot`).
 
     The second stage is a Bayesian bootstrap: a statement's theme mix is drawn from
     Dirichlet(counts + a prior of one sentence spread over the themes of its language), which
@@ -254,6 +219,9 @@ def _boot_counts(counts: np.ndarray, strata: np.ndarray, n_boot: int, rng: np.ra
     for h in np.unique(strata):
         idx = np.flatnonzero(strata == h)
         s = len(idx)
+        if s == 1 and blocks is not None:
+            out += _block_boot(blocks(idx[0]), int(slots[idx[0]]), n_boot, rng, k, prior)
+            continue
         w = rng.multinomial(s, np.full(s, 1.0 / s), size=n_boot)  # (B, S) statement multiplicities
         if s > TWO_STAGE_MAX_STATEMENTS:
             out += w @ counts[idx]
@@ -266,6 +234,47 @@ def _boot_counts(counts: np.ndarray, strata: np.ndarray, n_boot: int, rng: np.ra
             g = np.where(a > 0, g, 0.0)
             p = g / g.sum(axis=2, keepdims=True)
             out[lo : lo + step] += np.einsum("bs,bsc->bc", ww * n_sent[idx][None, :], p)
+    return out
+
+
+def _block_boot(blocks: np.ndarray, slot: int, n_boot: int, rng: np.random.Generator, k: int,
+                prior: float) -> np.ndarray:
+    """(n_boot, C) counts of one statement resampled by blocks of consecutive sentences.
+
+    One long statement per period (a yearly work report) is the whole population of what was
+    said that year: there are no other statements to resample, but its sentences are not
+    independent either (a paragraph dwells on one theme). Resampling whole blocks keeps that
+    dependence, so the interval is about how steady the emphasis is across the text. A prior
+    of one sentence (Dirichlet over the themes of its language) keeps an unmentioned theme's
+    upper bound above zero.
+    """
+    nb = len(blocks)
+    w = rng.multinomial(nb, np.full(nb, 1.0 / nb), size=n_boot)  # (B, nb) block multiplicities
+    out = (w @ blocks).astype(float)
+    out[:, slot * k : (slot + 1) * k] += prior * rng.dirichlet(np.ones(k), size=n_boot)
+    return out
+
+
+def _block_rows(df: pd.DataFrame, stmt_idx: np.ndarray, block_size: int) -> np.ndarray:
+    """A block number per sentence, unique across statements: runs of the table's `paragraph`
+    (or `block`) column where it has one and it gives a statement five blocks or more, else
+    fixed runs of `block_size` consecutive sentences (fewer for short statements, so that
+    every statement has about ten blocks)."""
+    order = np.lexsort((df["sentence_index"].to_numpy() if "sentence_index" in df else np.arange(len(df)),
+                        stmt_idx))
+    st = stmt_idx[order]
+    pos = pd.Series(st).groupby(st).cumcount().to_numpy()
+    size = pd.Series(st).map(pd.Series(st).value_counts()).to_numpy()
+    block = pos // np.clip(np.minimum(block_size, size // 10), 1, None)
+    para_col = next((c for c in ("paragraph", "block") if c in df.columns), None)
+    if para_col is not None:
+        para = df[para_col].astype(str).to_numpy()[order]
+        starts = np.r_[True, (st[1:] != st[:-1]) | (para[1:] != para[:-1])]
+        runs = pd.Series(starts.astype(int)).groupby(st).cumsum().to_numpy() - 1
+        n_runs = pd.Series(runs).groupby(st).transform("max").to_numpy() + 1
+        block = np.where(n_runs >= 5, runs, block)
+    out = np.empty(len(df), dtype=np.int64)
+    out[order] = pd.factorize(st.astype(np.int64) * (int(block.max()) + 1) + block)[0]
     return out
 
 
@@ -300,8 +309,7 @@ def build_report(
     opts = opts or ReportOptions()
     if opts.by not in ("source", "lang", "none"):
         raise InputError(f"--by {opts.by!r}: use source, lang or none")
-    if opts.period is not None and opts.period not in PERIODS:
-        raise InputError(f"--period {opts.period!r}: use one of {', '.join(PERIODS)}")
+    sch = _period_scheme(opts.period)
     if sentences.empty:
         raise InputError("no classified sentences to report on")
     k = len(labels)
@@ -310,20 +318,17 @@ def build_report(
     df["date"] = df["date"].fillna("").astype(str)
     df["source"] = df["source"].fillna("").astype(str).str.strip().replace("", NO_SOURCE)
     df["lang"] = df["lang"].fillna("").astype(str)
-    period = opts.period or choose_period(df["date"])
+    sch = sch or scheme(choose_period(df["date"]))
+    period = sch.name
 
     # Periods per statement; a statement whose date is missing or too coarse is listed, not dropped.
     stmt = df.groupby("statement_id", sort=False).agg(date=("date", "first"), source=("source", "first"),
                                                         n=("pred", "size")).reset_index()
     placed, reasons = [], []
     for d in stmt["date"]:
-        try:
-            p = period_of(d, period) if d else None
-            placed.append(p)
-            reasons.append("" if p else (f"date {d} has no {period}" if d else "no date"))
-        except ValueError:
-            placed.append(None)
-            reasons.append(f"unparseable date {d!r}")
+        p, why = sch.label(d) if d else (None, "no date")
+        placed.append(p)
+        reasons.append(why)
     stmt["period"] = placed
     unplaced = stmt[stmt["period"].isna()].assign(reason=[r for r, p in zip(reasons, placed, strict=True) if p is None])
     unplaced = unplaced[["statement_id", "date", "source", "n", "reason"]].rename(columns={"n": "n_sentences"})
@@ -355,8 +360,9 @@ def build_report(
         for r, row in enumerate(confusion[x]):
             boot_rates[:, li, r, :] = rng.dirichlet(row + 0.5, size=opts.n_boot)
 
-    periods = sorted(stmt["period"].unique())
+    periods = sch.order([str(p) for p in stmt["period"].unique()])
     p_of = stmt["period"].to_numpy()
+    blocks = _statement_blocks(df, stmt, s_index, counts.shape[1], k, opts.block_size)
     groups: list[tuple[str, str, np.ndarray]] = [(p, ALL, p_of == p) for p in periods]
     groups.append((ALL, ALL, np.ones(len(stmt), dtype=bool)))
     if stmt_group is not None:
@@ -373,7 +379,9 @@ def build_report(
         n = int(pred_counts.sum())
         raw = pred_counts.sum(axis=0) / n
         corr = correct(pred_counts.astype(float), point_rates)
-        bc = _boot_counts(c, p_of[mask], opts.n_boot, rng, k).reshape(opts.n_boot, n_l, k)
+        rows_of = np.flatnonzero(mask)
+        bc = _boot_counts(c, p_of[mask], opts.n_boot, rng, k,
+                          blocks=lambda i, rows_of=rows_of: blocks(rows_of[i])).reshape(opts.n_boot, n_l, k)
         b_raw = bc.sum(axis=1) / bc.sum(axis=(1, 2))[:, None]
         b_corr = correct(bc, boot_rates)
         replicates[(p, g)] = b_corr
@@ -383,8 +391,6 @@ def build_report(
         warn = []
         if n < opts.min_sentences:
             warn.append(f"fewer than {opts.min_sentences} sentences")
-        if p != ALL and n_st < opts.min_statements:
-            warn.append(f"only {n_st} statement" + ("s" if n_st != 1 else ""))
         for i, t in enumerate(labels):
             rows.append({
                 "period": p, "source": g, "theme": t, "n_sentences": n,
@@ -394,7 +400,7 @@ def build_report(
                 "too_few": bool(warn), "warning": "; ".join(warn),
             })
     shares = pd.DataFrame(rows)
-    changes = _changes(shares, replicates, labels, opts.level)
+    changes = _changes(shares, replicates, labels, opts.level, sch)
     evidence = _evidence(df, labels, opts.evidence_k, group_col)
     per_statement = _statement_shares(df, stmt, labels)
     info = {
@@ -403,18 +409,53 @@ def build_report(
         "date_min": min(stmt["date"]), "date_max": max(stmt["date"]),
         "n_boot": opts.n_boot, "level": opts.level, "min_sentences": opts.min_sentences,
         "confusion_languages": langs, "seed": opts.seed,
+        # Periods whose one statement is all there is: their share is that statement's emphasis.
+        "single_statement_periods": [p for p in periods if int((p_of == p).sum()) == 1],
+        "block_size": opts.block_size,
     }
     return Report(shares, changes, per_statement, evidence, unplaced.reset_index(drop=True), list(labels), period,
-                  opts.by, info)
+                  opts.by, info, sch)
+
+
+def _period_scheme(spec: str | PeriodScheme | None) -> PeriodScheme | None:
+    """The scheme asked for (None: chosen from the dates later); a bad name or bins file is an
+    InputError that says what --period takes."""
+    if spec is None:
+        return None
+    if isinstance(spec, str) and spec not in PERIODS and not Path(spec).is_file():
+        raise InputError(f"--period {spec!r}: use one of {', '.join(PERIODS)} or a CSV file of bins label,start,end")
+    return scheme(spec)
+
+
+def _statement_blocks(df: pd.DataFrame, stmt: pd.DataFrame, s_index: dict[Any, int], width: int, k: int,
+                      block_size: int) -> Any:
+    """A function from a statement's row to its (blocks, width) counts, computed on first use:
+    only statements alone in a period need them."""
+    sid = df["statement_id"].map(s_index).to_numpy()
+    block = _block_rows(df, sid, block_size)
+    col = (df["lslot"] * k + df["pred"]).to_numpy()
+    rows_of = pd.Series(np.arange(len(df))).groupby(sid).indices
+    cache: dict[int, np.ndarray] = {}
+
+    def get(i: int) -> np.ndarray:
+        if i not in cache:
+            r = rows_of[i]
+            ids, inv = np.unique(block[r], return_inverse=True)
+            out = np.zeros((len(ids), width), dtype=np.int64)
+            np.add.at(out, (inv, col[r]), 1)
+            cache[i] = out
+        return cache[i]
+
+    return get
 
 
 def _changes(shares: pd.DataFrame, reps: dict[tuple[str, str], np.ndarray], labels: list[str],
-             level: float) -> pd.DataFrame:
+             level: float, sch: PeriodScheme | None = None) -> pd.DataFrame:
     """Consecutive period-to-period changes (and first to last) in percentage points."""
     rows = []
     for g, sub in shares[shares["period"] != ALL].groupby("source", sort=False):
         per = sub.drop_duplicates("period").set_index("period").sort_index()
-        order = per.index.tolist()
+        order = sch.order([str(x) for x in per.index]) if sch else per.index.tolist()
         pairs = [(a, b, "consecutive") for a, b in pairwise(order)]
         if len(order) > 2:
             pairs.append((order[0], order[-1], "first to last"))
