@@ -9,11 +9,11 @@ between eras and corpora) are not learned as theme words.
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 from typing import Any
 
+from .script import HAN_RUN, to_simplified
+
 _LATIN = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # Patterns used on whole chunks start with a character class, so `re` skips to their first
 # character in C (`\d+...` and `x+...|\n` forms get no such skip); tests compare them with the
 # plain forms.
@@ -42,32 +42,8 @@ class TextAnalyzer:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["word_ngrams"], state["char_ngrams"])  # type: ignore[misc]
 
-    def feature_ids(self, text: str, vocab: dict[str, int], cache: dict[str, list[int]]) -> list[int]:
-        """The vocabulary ids of `self(text)` (with repeats), using a cache of Han runs."""
-        t = _DIGITS.sub("0", text.lower())
-        words = _LATIN.findall(t)
-        get = vocab.get
-        ids = [i for i in map(get, words) if i is not None] if self.word_ngrams[0] <= 1 else []
-        lo, hi = self.word_ngrams
-        for n in range(max(2, lo), hi + 1):
-            if n == 2:
-                grams = [a + " " + b for a, b in pairwise(words)]
-            else:
-                grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-            ids.extend(i for i in map(get, grams) if i is not None)
-        clo, chi = self.char_ngrams
-        for run in _HAN_RUN.findall(t):
-            got = cache.get(run)
-            if got is None:
-                got = [vocab[g] for n in range(clo, chi + 1) for g in (run[i : i + n] for i in range(len(run) - n + 1))
-                       if g in vocab]
-                if len(cache) < 500_000:
-                    cache[run] = got
-            ids.extend(got)
-        return ids
-
     def __call__(self, text: str) -> list[str]:
-        t = _DIGITS.sub("0", text.lower())
+        t = _DIGITS.sub("0", to_simplified(text).lower())
         feats: list[str] = []
         words = _LATIN.findall(t)
         lo, hi = self.word_ngrams
@@ -77,7 +53,7 @@ class TextAnalyzer:
             for n in range(max(2, lo), hi + 1):
                 feats.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
         clo, chi = self.char_ngrams
-        for run in _HAN_RUN.findall(t):
+        for run in HAN_RUN.findall(t):
             for n in range(clo, chi + 1):
                 feats.extend(run[i : i + n] for i in range(len(run) - n + 1))
         return feats
@@ -110,19 +86,6 @@ class LatinCharAnalyzer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["ngrams"])  # type: ignore[misc]
-
-    def feature_ids(self, text: str, vocab: dict[str, int], cache: dict[str, list[int]]) -> list[int]:
-        """The vocabulary ids of `self(text)` (with repeats), from a per-word cache."""
-        ids: list[int] = []
-        get = cache.get
-        for w in _LATIN_WORD.findall(text.lower()):
-            got = get(w)
-            if got is None:
-                got = [vocab[g] for g in self(w) if g in vocab]
-                if len(cache) < 500_000:
-                    cache[w] = got
-            ids.extend(got)
-        return ids
 
     def __call__(self, text: str) -> list[str]:
         lo, hi = self.ngrams

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .features import _DIGITS, LatinCharAnalyzer, TextAnalyzer
+from .script import HAN_RANGES, to_simplified
 
 _SEP = "\n"  # joins a chunk's sentences: no analyzer pattern matches it, and it stops case context
 _TOKENS = re.compile(r"[a-z0-9\n](?:(?<=\n)|[a-z0-9]*(?:['’-][a-z0-9]+)*)")  # _LATIN or _SEP
@@ -175,9 +176,9 @@ class _PairTable:
         return out
 
 
-#: The code-point ranges of `_HAN_RUN`, for the same runs found with numpy.
-_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
-_HAN_BASE, _HAN_TOP = 0x3400, 0xFAFF
+#: The Han ranges of `script.HAN_RANGES`, for the same runs found with numpy.
+_HAN_RANGES = HAN_RANGES
+_HAN_BASE, _HAN_TOP = HAN_RANGES[0][0], HAN_RANGES[-1][1]
 
 
 def code_points(text: str) -> np.ndarray:
@@ -380,6 +381,7 @@ class LinearScorer:
         """Per block, the sentences' feature counts (a CSR matrix, indices unsorted): the same
         matrix as the block's `CountVectorizer.transform` (a test checks it)."""
         n = len(texts)
+        texts = [to_simplified(t) for t in texts]  # as the training analyzer reads them
         joined = _SEP.join(texts)
         if joined.count(_SEP) != n - 1:
             # A line break is just a non-word character to the analyzers, as a space is.

@@ -16,6 +16,8 @@ from pipeline.model import load_model, load_pipeline, sha256_file
 from pipeline.themes import load_taxonomy
 from pipeline.train import build_pipeline, labeled_files, read_labeled
 
+ROOT_STATEMENTS = config.STATEMENTS_DIR
+
 
 def test_artifact_files_and_meta(trained: Path) -> None:
     assert {p.name for p in trained.iterdir()} == {"model.joblib", "scorer.json", "scorer.npz", "meta.json",
@@ -239,3 +241,23 @@ def test_fast_scoring_equals_pipeline(trained: Path) -> None:
     classes = [str(c) for c in pipe.classes_]
     expected = pipe.predict_proba(texts)[:, [classes.index(lab) for lab in model.labels]]
     assert np.allclose(model.predict_proba(texts), expected, atol=1e-10)
+
+
+def test_traditional_copy_gets_the_same_labels(trained: Path) -> None:
+    """Issue target: a Traditional copy of a statement gets the same labels as its Simplified
+    original (features read Traditional folded to Simplified; the text itself is kept)."""
+    import opencc
+
+    from pipeline.readers import ReadOptions, read_statements
+    from pipeline.segment import segment_statement
+
+    s2t = opencc.OpenCC("s2t")
+    sentences = []
+    for stmt in read_statements([str(ROOT_STATEMENTS / "zh")], ReadOptions()):
+        if hasattr(stmt, "text"):
+            sentences += [s.sentence for s in segment_statement(stmt).sentences]
+    assert len(sentences) > 300
+    traditional = [s2t.convert(s) for s in sentences]
+    assert sum(a != b for a, b in zip(sentences, traditional, strict=True)) > 0.8 * len(sentences)
+    model = load_model(trained)
+    assert (model.predict_sentences(sentences)["theme"] == model.predict_sentences(traditional)["theme"]).all()
