@@ -1,25 +1,35 @@
 """Batch classification: stream statements in chunks through segment + classify, in
 parallel processes if asked, and write the output incrementally and atomically.
 
-Memory stays flat: only a few chunks are in flight at once, and each is written out
-before more input is read.
+One loop (`run_chunks`) drives every engine through the futures interface: this process
+(`--jobs 1`), local worker processes (`concurrent.futures.ProcessPoolExecutor`, `--jobs N`)
+and Dask (`distributed.py`). At most a window of chunks is in flight, so memory stays flat
+whatever the input's size, and results are written in input order whatever order they
+finish in.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import gc
+import itertools
 import json
+import os
+import signal
 import sys
-from collections import Counter
-from collections.abc import Iterable, Iterator
+import time
+import warnings
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from .clean import normalize, tidy
-from .errors import InputError
+from .config import SENTENCE_COLUMNS, STATEMENT_FIELDS
+from .errors import InputError, PipelineError
 from .model import ThemeModel, load_model
 from .readers import ReadOptions, detect_lang, read_statements
 from .records import Failure, Sentence, Statement
@@ -34,7 +44,8 @@ class ClassifyOptions:
     """What `classify` does to each chunk (picklable: sent to worker processes).
 
     With `schema` (from `classify.output_schema`) chunks come back as Arrow tables of that
-    schema, ready for Parquet; without it, as pandas frames.
+    schema, ready for Parquet; without it, as pandas frames. `extra_columns` are the input
+    columns kept in the output (`--sentences`), as (field of `Statement.extra`, output name).
     """
 
     model_path: str | None = None
@@ -43,6 +54,7 @@ class ClassifyOptions:
     min_confidence: float = 0.0
     segmenter: str = "fast"
     schema: Any = None
+    extra_columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -73,6 +85,21 @@ class ClassifyRun:
     failures: list[Failure] = field(default_factory=list)
     no_content: list[Failure] = field(default_factory=list)
 
+    def add(self, res: ChunkResult) -> None:
+        self.statements += res.n_statements
+        self.sentences += res.n_sentences
+        self.removed.update(res.removed)
+        self.no_content.extend(res.empty)
+
+    def nothing_classified(self) -> InputError:
+        """The error for a run that produced no sentence: why, from the first failure."""
+        if not self.failures:
+            return InputError("no content sentences in the input (everything was removed as furniture)")
+        f = self.failures[0]
+        if len(self.failures) == 1:
+            return InputError(f"{f.origin}: {f.reason}")
+        return InputError(f"no statement could be read: {len(self.failures)} failed (first: {f.origin}: {f.reason})")
+
     def summary(self) -> str:
         removed = ", ".join(f"{k} {v}" for k, v in self.removed.most_common()) or "none"
         lines = [
@@ -80,23 +107,23 @@ class ClassifyRun:
             f"sentences classified: {self.sentences}; lines removed by cleaning: {sum(self.removed.values())} "
             f"({removed}); failed: {len(self.failures)}"
         ]
-        from .workflow import failure_lines
+        if not self.failures:
+            return lines[0]
+        from .workflow import failure_lines  # (which imports pandas: a Parquet run needs it for nothing else)
 
         return "\n".join(lines + failure_lines(self.failures))
+
+
+class WorkerDied(PipelineError):
+    """A worker process ended without returning its chunk (the out-of-memory killer, `kill -9`):
+    the run stops at once, naming the chunk, instead of waiting for a result that never comes."""
+
+    exit_code = 1
 
 
 # ---------------------------------------------------------------- per chunk (in a worker)
 
 _MODEL: ThemeModel | None = None
-
-
-def _init_worker(model_path: str | None) -> None:
-    global _MODEL
-    import warnings
-
-    warnings.simplefilter("ignore")  # the parent already warned once
-    if _MODEL is None:  # forked workers inherit the parent's verified model
-        _MODEL = load_model(model_path)
 
 
 def sentences_of(stmt: Statement) -> list[Sentence]:
@@ -116,6 +143,10 @@ def sentences_of(stmt: Statement) -> list[Sentence]:
     return out
 
 
+def _field(stmt: Statement, key: str) -> str:
+    return stmt.title if key == "title" else stmt.extra.get(key, "")
+
+
 def process_chunk(statements: list[Statement], opts: ClassifyOptions, model: ThemeModel | None = None) -> ChunkResult:
     """Segment (or split by line) and classify one chunk of statements."""
     model = model or _MODEL
@@ -124,6 +155,7 @@ def process_chunk(statements: list[Statement], opts: ClassifyOptions, model: The
     sentences: list[Sentence] = []
     removed: Counter[str] = Counter()
     empty: list[Failure] = []
+    extra: dict[str, list[str]] = {name: [] for _, name in opts.extra_columns}
     for st in statements:
         if opts.sentences_mode:
             got = sentences_of(st)
@@ -134,15 +166,21 @@ def process_chunk(statements: list[Statement], opts: ClassifyOptions, model: The
         if not got:
             empty.append(Failure(st.origin, "no content sentences after cleaning"))
         sentences.extend(got)
+        for key, name in opts.extra_columns:
+            extra[name] += [_field(st, key)] * len(got)
     if opts.schema is not None:
         from .classify import classify_table
 
-        table = classify_table(model, sentences, opts.schema, opts.top_k, opts.min_confidence)
+        table = classify_table(model, sentences, opts.schema, opts.top_k, opts.min_confidence, extra)
     else:
         from .classify import classify_sentences
         from .workflow import sentences_frame
 
-        table = classify_sentences(model, sentences_frame(sentences), opts.top_k, opts.min_confidence)
+        frame = sentences_frame(sentences)
+        at = list(frame.columns).index("sentence") + 1
+        for i, (name, values) in enumerate(extra.items()):
+            frame.insert(at + i, name, values)
+        table = classify_sentences(model, frame, opts.top_k, opts.min_confidence)
     return ChunkResult(table, len(statements), removed, empty)
 
 
@@ -150,26 +188,56 @@ def process_chunk(statements: list[Statement], opts: ClassifyOptions, model: The
 #: slotted dataclass pickles through a Python call per object (a tenth of the parent's time).
 _FIELDS = attrgetter(*(f.name for f in fields(Statement)))
 
+#: Signals that stop a run. Workers ignore them: the parent, which gets them too (Ctrl-C and a
+#: closing terminal signal the whole process group), cleans up and then ends its workers.
+_STOP_SIGNALS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
 
-def _quiet_pool_class() -> type:
-    from multiprocessing.pool import Pool
-
-    class QuietPool(Pool):
-        """A `Pool` whose worker-maintenance thread wakes when a worker exits or the pool's state
-        changes (what it acts on). The stock one also wakes whenever a result waits in the
-        pipe, and spins until the result thread has read it: 15% of the parent's CPU here,
-        taken from the threads that read the input and write the output."""
-
-        def _get_sentinels(self) -> list[Any]:
-            notifier = self.__dict__.get("_change_notifier")
-            return [notifier._reader] if notifier is not None else super()._get_sentinels()  # type: ignore[misc]
-
-    return QuietPool
+_SLOTS: Any = None  # in a worker: the pid working on each in-flight chunk slot, shared with the parent
+_OPTS: ClassifyOptions | None = None
 
 
-def _process_in_worker(args: tuple[list[tuple[Any, ...]], ClassifyOptions]) -> ChunkResult:
-    packed, opts = args
-    return process_chunk([Statement(*values) for values in packed], opts)
+def _init_worker(parent: int, slots: Any, opts: ClassifyOptions) -> None:
+    """A worker ignores the stop signals (its parent ends it after cleaning up, so it prints
+    no traceback), dies with its parent, and keeps the options every chunk uses."""
+    global _MODEL, _SLOTS, _OPTS
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by the parent around the fork
+    _die_with_parent(parent)
+    warnings.simplefilter("ignore")  # the parent already warned once
+    _SLOTS, _OPTS = slots, opts
+    if _MODEL is None:  # forked workers inherit the parent's verified model
+        _MODEL = load_model(opts.model_path)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Workers ignore the stop signals, so one whose parent is killed outright (`kill -9`) must
+    not live on, idle and holding memory: Linux kills it then; elsewhere a thread watches."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    else:
+        import threading
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _work(slot: int, packed: list[tuple[Any, ...]]) -> ChunkResult:
+    """One chunk in a worker; its slot says which process has it, should that process die
+    (the parent clears the slot when it takes the result)."""
+    assert _OPTS is not None
+    _SLOTS[slot] = os.getpid()
+    return process_chunk([Statement(*values) for values in packed], _OPTS)
 
 
 # ---------------------------------------------------------------- chunking
@@ -205,6 +273,286 @@ def chunked(
         yield chunk
 
 
+# ---------------------------------------------------------------- input columns kept (--sentences)
+
+
+def _table_headers(inputs: Sequence[str], fmt: str | None) -> list[list[str]]:
+    """The column names of every CSV and Parquet input file, as the readers fold them; files
+    that cannot be read are left to the readers to report."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .readers import discover, sniff_encoding
+
+    try:
+        sources, _ = discover(inputs, fmt)
+    except InputError:
+        return []
+    out = []
+    for src in sources:
+        if src.path is None or src.fmt not in ("csv", "parquet"):
+            continue
+        try:
+            if src.fmt == "parquet":
+                names = list(pq.read_schema(src.path).names)
+            else:
+                with open(src.path, "rb") as f:
+                    enc = sniff_encoding(f.read(1 << 16), src.display)
+                with open(src.path, encoding=enc, newline="") as t:
+                    names = next(csv.reader(t), [])
+        except (OSError, ValueError, InputError, csv.Error, pa.ArrowException):
+            continue
+        out.append([n for n in (str(c).strip().lower() for c in names) if n])
+    return out
+
+
+def kept_columns(inputs: Sequence[str], read_opts: ReadOptions, first: Sequence[Statement],
+                 taken: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """`--sentences`: the input's own columns the output does not already have (`id` is its
+    `statement_id`, `text` its `sentence`), so labels can be joined back to the rows: the
+    headers of the CSV and Parquet inputs, then the fields of the first chunk's rows. One whose
+    name the output uses (`theme`, ...) is renamed `input_NAME`."""
+    names: dict[str, None] = {}
+    for header in _table_headers(inputs, read_opts.fmt):
+        names.update(dict.fromkeys(header))
+    for st in first:
+        if st.title:
+            names["title"] = None
+        names.update(dict.fromkeys(st.extra))
+    used = set(taken)
+    out = []
+    for key in names:
+        if key == "text" or (key in STATEMENT_FIELDS and key != "title"):
+            continue
+        name = key
+        while name in used:
+            name = f"input_{name}"
+        used.add(name)
+        out.append((key, name))
+    return tuple(out)
+
+
+def _warn_new_columns(chunks: Iterable[list[Statement]], known: set[str]) -> Iterator[list[Statement]]:
+    """Say (once per column) when a row has a field the output's columns, fixed from the first
+    rows, do not have: it cannot be added to a table already being written."""
+    for chunk in chunks:
+        for st in chunk:
+            new = st.extra.keys() - known
+            if st.title and "title" not in known:
+                new.add("title")
+            for key in sorted(new):
+                warnings.warn(f"{st.origin}: column {key!r} first has a value here, after the output's columns "
+                              "were fixed from the first rows; it is left out of the output", stacklevel=1)
+                known.add(key)
+        yield chunk
+
+
+def prepare(opts: ClassifyOptions, model: ThemeModel, chunks: Iterator[list[Statement]], inputs: Sequence[str],
+            read_opts: ReadOptions, *, arrow: bool) -> tuple[ClassifyOptions, Iterator[list[Statement]]]:
+    """Fix what every chunk is classified with before the first is sent (workers get it once):
+    the input columns kept (`--sentences`, from the headers and the first chunk) and, for
+    Arrow output, the schema."""
+    if opts.sentences_mode:
+        from .classify import output_columns
+
+        first = next(chunks, [])
+        kept = kept_columns(inputs, read_opts, first, [*SENTENCE_COLUMNS, *output_columns(model.labels, opts.top_k)])
+        opts = replace(opts, extra_columns=kept)
+        chunks = _warn_new_columns(itertools.chain([first] if first else [], chunks), {k for k, _ in kept})
+    if arrow:
+        from .classify import output_schema
+
+        opts = replace(opts, schema=output_schema(model.labels, model.version, opts.top_k, opts.min_confidence,
+                                                  extra=[name for _, name in opts.extra_columns]))
+    return opts, chunks
+
+
+# ---------------------------------------------------------------- the engines and their one loop
+
+
+@dataclass(frozen=True)
+class ChunkInfo:
+    """Which chunk, and which statements of the input it holds: for messages."""
+
+    number: int
+    first: int
+    size: int
+    first_origin: str
+    last_origin: str
+
+    def describe(self) -> str:
+        span = f"statement {self.first}" if self.size == 1 else f"statements {self.first}-{self.first + self.size - 1}"
+        where = self.first_origin if self.first_origin == self.last_origin else \
+            f"{self.first_origin} to {self.last_origin}"
+        return f"chunk {self.number} ({span}: {where})"
+
+
+class Engine(Protocol):
+    """Runs chunks somewhere: `submit` returns a future-like handle, `result` waits for it."""
+
+    window: int
+
+    def submit(self, info: ChunkInfo, chunk: list[Statement]) -> Any: ...
+
+    def result(self, info: ChunkInfo, handle: Any) -> ChunkResult: ...
+
+    def close(self, ok: bool) -> None: ...
+
+
+def run_chunks(engine: Engine, chunks: Iterable[list[Statement]], consume: Callable[[ChunkResult], None]) -> None:
+    """Send chunks to `engine`, at most `engine.window` in flight, and pass each result to
+    `consume` in input order. The engine is closed at the end, and ended at once on any error
+    or interrupt."""
+    pending: deque[tuple[ChunkInfo, Any]] = deque()
+    first = 1
+    ok = False
+    try:
+        for number, chunk in enumerate(chunks, start=1):
+            info = ChunkInfo(number, first, len(chunk), chunk[0].origin, chunk[-1].origin)
+            first += len(chunk)
+            pending.append((info, engine.submit(info, chunk)))
+            if len(pending) >= engine.window:
+                consume(engine.result(*pending.popleft()))
+        while pending:
+            consume(engine.result(*pending.popleft()))
+        ok = True
+    finally:
+        engine.close(ok)
+
+
+class InProcess:
+    """`--jobs 1`: each chunk classified here, when submitted."""
+
+    window = 1
+
+    def __init__(self, model: ThemeModel, opts: ClassifyOptions) -> None:
+        self.model, self.opts = model, opts
+
+    def submit(self, info: ChunkInfo, chunk: list[Statement]) -> ChunkResult:
+        return process_chunk(chunk, self.opts, self.model)
+
+    def result(self, info: ChunkInfo, handle: ChunkResult) -> ChunkResult:
+        return handle
+
+    def close(self, ok: bool) -> None:
+        pass
+
+
+def _exit_reason(proc: Any) -> str:
+    code = None
+    for _ in range(100):  # the pool's own thread may be reaping it at this moment
+        code = proc.exitcode
+        if code is not None:
+            break
+        time.sleep(0.01)
+    if code is None:
+        return "ended"
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by signal {-code}, {signal.Signals(-code).name}"
+        return f"killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+class WorkerProcesses:
+    """`--jobs N`: chunks classified in N forked worker processes (a `ProcessPoolExecutor`).
+
+    Forked workers inherit the verified model and the frozen garbage collector. A worker that
+    dies (the out-of-memory killer, `kill -9`) breaks the pool: every pending chunk fails at
+    once, and the run ends with the chunk that worker had (each worker writes its pid into the
+    slot of the chunk it is working on). Workers ignore the stop signals; the parent ends them.
+    """
+
+    def __init__(self, jobs: int, model: ThemeModel, opts: ClassifyOptions) -> None:
+        import multiprocessing as mp
+
+        self.window = 2 * jobs  # one chunk running and one waiting per worker
+        self.jobs, self.model, self.opts = jobs, model, opts
+        methods = mp.get_all_start_methods()
+        self.ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+        self.slots = self.ctx.RawArray("q", self.window)
+        self.inflight: dict[int, tuple[ChunkInfo, Any]] = {}  # by slot: the chunk and its future
+        self.executor: Any = None
+        self.procs: list[Any] = []
+
+    def _start(self, *task: Any) -> Any:
+        """Start the workers (with the first task) with the stop signals blocked, so none
+        reaches a worker before it ignores them."""
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _MODEL
+        _MODEL = self.model
+        before = set(mp.active_children())
+        masked = hasattr(signal, "pthread_sigmask")
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS) if masked else set()
+        try:
+            self.executor = ProcessPoolExecutor(self.jobs, mp_context=self.ctx, initializer=_init_worker,
+                                                initargs=(os.getpid(), self.slots, self.opts))
+            future = self.executor.submit(*task)  # forks all the workers (fork start method)
+            self.procs = [p for p in mp.active_children() if p not in before]
+        finally:
+            if masked:  # a stop signal that came meanwhile is raised here, with the workers known
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            _MODEL = None
+        return future
+
+    def submit(self, info: ChunkInfo, chunk: list[Statement]) -> Any:
+        from concurrent.futures.process import BrokenProcessPool
+
+        slot = info.number % self.window  # free: the chunk `window` before this one is done
+        task = (_work, slot, list(map(_FIELDS, chunk)))
+        try:
+            future = self._start(*task) if self.executor is None else self.executor.submit(*task)
+        except BrokenProcessPool:
+            raise self._death() from None
+        self.inflight[slot] = (info, future)
+        return future
+
+    def result(self, info: ChunkInfo, handle: Any) -> ChunkResult:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            res: ChunkResult = handle.result()
+        except BrokenProcessPool:
+            raise self._death() from None
+        slot = info.number % self.window
+        del self.inflight[slot]
+        self.slots[slot] = 0
+        return res
+
+    def _death(self) -> WorkerDied:
+        from multiprocessing.connection import wait
+
+        ended = set(wait([p.sentinel for p in self.procs], timeout=2.0)) if self.procs else set()
+        dead = [p for p in self.procs if p.sentinel in ended]
+        if not dead:
+            return WorkerDied("the worker processes stopped working (a result could not be read back); "
+                              "nothing written")
+        proc = dead[0]
+        how = _exit_reason(proc)
+        # Its chunk: one it took (its pid in the slot) and did not hand back.
+        hit = [info for slot, (info, fut) in sorted(self.inflight.items(), key=lambda kv: kv[1][0].number)
+               if self.slots[slot] == proc.pid and (not fut.done() or fut.exception() is not None)]
+        where = f"while classifying {hit[0].describe()}" if hit else "between chunks"
+        hint = ("; if nobody killed it, the system ran out of memory: try fewer --jobs or a smaller --chunk-size"
+                if how.endswith("SIGKILL") else "")
+        return WorkerDied(f"worker died ({how}) {where}; nothing written{hint}")
+
+    def close(self, ok: bool) -> None:
+        if self.executor is None:
+            return
+        if ok:
+            self.executor.shutdown(wait=True)
+            return
+        for p in self.procs:  # they ignore SIGTERM: a pool breaking or stopping cannot end them
+            with contextlib.suppress(OSError):
+                p.kill()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        for p in self.procs:
+            p.join(5.0)
+
+
 # ---------------------------------------------------------------- output
 
 
@@ -221,8 +569,10 @@ def dictionary_columns(schema: Any) -> list[str]:
 class TableSink:
     """Appends chunks to a CSV/JSONL/Parquet file (or JSON lines on stdout).
 
-    The file is written under a temporary name and renamed when `commit` is called;
-    until then, whatever was at the path before is left as it was.
+    The file is written under a temporary name and renamed over the path when the `with`
+    block ends without an error; until then, whatever was at the path is left as it was.
+    With `excel_safe`, a CSV starts with a UTF-8 byte-order mark: Excel reads a CSV without
+    one in the machine's legacy code page, which garbles Chinese.
     """
 
     def __init__(self, path: str | None, excel_safe: bool = False) -> None:
@@ -274,6 +624,8 @@ class TableSink:
         else:
             if self._fh is None:
                 self._fh = open(self._tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
+                if suffix == ".csv" and self.excel_safe:
+                    self._fh.write("\ufeff")
             if suffix == ".csv":
                 from .writers import excel_safe
 
@@ -309,20 +661,22 @@ def run_classify(
     """Read, segment, classify and write, streaming; returns the counts for the summary."""
     model = load_model(opts.model_path)  # verify (and warn) once, in the parent, before any work
     run = ClassifyRun()
-    items = read_statements(inputs, read_opts, stdin=stdin)
-    chunks = chunked(items, run, strict, chunk_size)
+    chunks = chunked(read_statements(inputs, read_opts, stdin=stdin), run, strict, chunk_size)
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(desc="classify", unit=" sentences", file=sys.stderr, leave=False)
     with TableSink(output, excel_safe) as sink:
-        if sink.parquet:  # workers build the Parquet rows directly, no pandas frame per chunk
-            from .classify import output_schema
+        # Workers build the Parquet rows directly, no pandas frame per chunk.
+        opts, chunks = prepare(opts, model, chunks, inputs, read_opts, arrow=sink.parquet)
 
-            opts = replace(opts, schema=output_schema(model.labels, model.version, opts.top_k, opts.min_confidence))
-        results: Iterable[ChunkResult]
-        pool = None
+        def consume(res: ChunkResult) -> None:
+            sink.write(res.table)
+            run.add(res)
+            if bar is not None:
+                bar.update(res.n_sentences)
+
         # What is loaded now (modules, the model) lives to the end: the collector need not walk
         # it again at each full collection, a few percent of a long run (workers inherit this).
         # A caller that froze objects itself is left as it was.
@@ -330,39 +684,13 @@ def run_classify(
         if froze:
             gc.freeze()
         try:
-            if jobs > 1:
-                import multiprocessing as mp
-
-                global _MODEL
-                _MODEL = model
-
-                pool = _quiet_pool_class()(jobs, initializer=_init_worker, initargs=(opts.model_path,),
-                                           context=mp.get_context("fork" if sys.platform != "win32" else "spawn"))
-                results = pool.imap(_process_in_worker, ((list(map(_FIELDS, c)), opts) for c in chunks),
-                                     chunksize=1)
-            else:
-                results = (process_chunk(c, opts, model) for c in chunks)
-            for res in results:
-                sink.write(res.table)
-                run.statements += res.n_statements
-                run.sentences += res.n_sentences
-                run.removed.update(res.removed)
-                run.no_content.extend(res.empty)
-                if bar is not None:
-                    bar.update(res.n_sentences)
+            engine = InProcess(model, opts) if jobs == 1 else WorkerProcesses(jobs, model, opts)
+            run_chunks(engine, chunks, consume)
         finally:
             if froze:
                 gc.unfreeze()
-            if pool is not None:
-                pool.terminate()
-                pool.join()
             if bar is not None:
                 bar.close()
         if run.sentences == 0:
-            if run.failures:
-                f = run.failures[0]
-                raise InputError(f"{f.origin}: {f.reason}" if len(run.failures) == 1 else
-                                 f"no statement could be read: {len(run.failures)} failed (first: {f.origin}: "
-                                 f"{f.reason})")
-            raise InputError("no content sentences in the input (everything was removed as furniture)")
+            raise run.nothing_classified()
     return run

@@ -1,24 +1,36 @@
 """`classify --engine dask`: the same classification on a Dask distributed cluster.
 
-The client reads the input in partitions (chunks of statements), sends the model to
-the workers once (`scatter(..., broadcast=True)`), and each partition is segmented and
-classified on a worker. Results come back to the client, which writes them as
-partitioned Parquet (`part-00000.parquet`, ...) into a temporary folder renamed over
-the output at the end, so a failed run leaves the previous output in place.
+The client reads the input in partitions (chunks of statements), sends the model to the
+workers once (`scatter(..., broadcast=True)`), and each partition is segmented and
+classified on a worker. The loop is the local engines' own (`batch.run_chunks`, through
+Dask's futures): at most a window of partitions in flight, results taken in input order.
+The client writes them as partitioned Parquet (`part-00000.parquet`, ...) into a temporary
+folder renamed over the output at the end, so a failed run leaves the previous output in place.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .batch import ChunkResult, ClassifyOptions, ClassifyRun, chunked, dictionary_columns, process_chunk
-from .classify import output_schema
+from .batch import (
+    _FIELDS,
+    ChunkInfo,
+    ChunkResult,
+    ClassifyOptions,
+    ClassifyRun,
+    WorkerDied,
+    chunked,
+    dictionary_columns,
+    prepare,
+    process_chunk,
+    run_chunks,
+)
 from .errors import InputError
-from .model import load_model
+from .model import ThemeModel, load_model
 from .readers import ReadOptions, read_statements
+from .records import Statement
 from .writers import atomic_dir, check_output_dir
 
 
@@ -28,8 +40,41 @@ def _output_dir(path: str | None) -> Path:
     return check_output_dir(path, "a folder of Parquet parts with --engine dask")
 
 
-def _classify_partition(statements: list, opts: ClassifyOptions, model: Any) -> ChunkResult:
-    return process_chunk(statements, opts, model)
+def _classify_partition(packed: list[tuple[Any, ...]], opts: ClassifyOptions, model: ThemeModel) -> ChunkResult:
+    return process_chunk([Statement(*values) for values in packed], opts, model)
+
+
+class DaskWorkers:
+    """The engine for `run_chunks`: partitions classified on the cluster's workers.
+
+    Dask retries a partition whose worker died on another worker; when workers keep dying on
+    it (`distributed.scheduler.allowed-failures`), the run ends naming the partition."""
+
+    def __init__(self, client: Any, model: ThemeModel, opts: ClassifyOptions) -> None:
+        self.client, self.opts = client, opts
+        self.model = client.scatter(model, broadcast=True)
+        self.window = max(2, 2 * len(client.scheduler_info().get("workers", {})))
+        self.pending: dict[int, Any] = {}
+
+    def submit(self, info: ChunkInfo, chunk: list[Statement]) -> Any:
+        fut = self.client.submit(_classify_partition, list(map(_FIELDS, chunk)), self.opts, self.model, pure=False)
+        self.pending[info.number] = fut
+        return fut
+
+    def result(self, info: ChunkInfo, handle: Any) -> ChunkResult:
+        from distributed import KilledWorker
+
+        try:
+            res: ChunkResult = handle.result()
+        except KilledWorker:
+            raise WorkerDied(f"Dask workers died while classifying {info.describe()} (each one that tried it); "
+                             "nothing written") from None
+        del self.pending[info.number]
+        return res
+
+    def close(self, ok: bool) -> None:
+        if self.pending:
+            self.client.cancel(list(self.pending.values()))
 
 
 def run_classify_dask(
@@ -53,7 +98,6 @@ def run_classify_dask(
 
     out_dir = _output_dir(output)
     model = load_model(opts.model_path)  # plain data; workers get the scorer without scikit-learn
-    opts = replace(opts, schema=output_schema(model.labels, model.version, opts.top_k, opts.min_confidence))
     run = ClassifyRun()
     cluster = None
     try:
@@ -67,34 +111,24 @@ def run_classify_dask(
                                    dashboard_address=None)
             client = Client(cluster)
         with client, atomic_dir(out_dir) as tmp:
-            model_future = client.scatter(model, broadcast=True)
             chunks = chunked(read_statements(inputs, read_opts), run, strict, chunk_size)
-            window = max(2, 2 * len(client.scheduler_info().get("workers", {})) or 2)
-            pending: list[tuple[int, Any]] = []
+            opts, chunks = prepare(opts, model, chunks, inputs, read_opts, arrow=True)
+            part = 0
 
-            def drain(keep: int) -> None:
-                while len(pending) > keep:
-                    idx, fut = pending.pop(0)
-                    res: ChunkResult = fut.result()
-                    pq.write_table(res.table, tmp / f"part-{idx:05d}.parquet",
-                                   use_dictionary=dictionary_columns(res.table.schema))
-                    run.statements += res.n_statements
-                    run.sentences += res.n_sentences
-                    run.removed.update(res.removed)
-                    run.no_content.extend(res.empty)
-                    if progress:
-                        print(f"\rdask: {run.sentences} sentences", end="", file=sys.stderr)
+            def consume(res: ChunkResult) -> None:
+                nonlocal part
+                pq.write_table(res.table, tmp / f"part-{part:05d}.parquet",
+                               use_dictionary=dictionary_columns(res.table.schema))
+                part += 1
+                run.add(res)
+                if progress:
+                    print(f"\rdask: {run.sentences} sentences", end="", file=sys.stderr)
 
-            for part, chunk in enumerate(chunks):
-                pending.append((part, client.submit(_classify_partition, chunk, opts, model_future, pure=False)))
-                drain(window)
-            drain(0)
+            run_chunks(DaskWorkers(client, model, opts), chunks, consume)
             if progress:
                 print(file=sys.stderr)
             if run.sentences == 0:
-                raise InputError("no content sentences in the input" if not run.failures else
-                                 f"no statement could be read: {len(run.failures)} failed "
-                                 f"(first: {run.failures[0].origin}: {run.failures[0].reason})")
+                raise run.nothing_classified()
     finally:
         if cluster is not None:
             cluster.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import random
@@ -71,14 +72,17 @@ def test_one_bad_statement_does_not_stop_the_run(trained: Path, tmp_path: Path) 
     d = tmp_path / "in"
     d.mkdir()
     (d / "2020-01-01_ok.txt").write_text("We will expand investment. Consumption recovered.")
-    (d / "nodate.txt").write_text("No date anywhere.")
+    (d / "nodate.txt").write_text("No date anywhere.")  # classified all the same, with an empty date
+    (d / "baddate.txt").write_text("---\ndate: 2020-13-45\n---\nWe will grow.")
     (d / "2020-01-02_empty.txt").write_text("Return to list\n")
     (d / "bad.bin.txt").write_bytes(b"\x00\x01\x02binary")
     p = _run("classify", d, "--model", trained, "-o", tmp_path / "o.jsonl", "--errors", tmp_path / "e.csv")
     assert p.returncode == 0, p.stderr
-    assert len(pd.read_json(tmp_path / "o.jsonl", lines=True)) == 2
+    rows = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert sorted((r["statement_id"], r["date"]) for r in rows) == [("2020-01-01_ok", "2020-01-01")] * 2 + [
+        ("nodate", "")]
     errors = pd.read_csv(tmp_path / "e.csv")
-    assert sorted(Path(o).name for o in errors["origin"]) == ["2020-01-02_empty.txt", "bad.bin.txt", "nodate.txt"]
+    assert sorted(Path(o).name for o in errors["origin"]) == ["2020-01-02_empty.txt", "bad.bin.txt", "baddate.txt"]
     assert "failed: 2" in p.stderr and "1 with no content" in p.stderr
     p = _run("classify", d, "--model", trained, "-o", tmp_path / "strict.jsonl", "--strict")
     assert p.returncode == 2 and not (tmp_path / "strict.jsonl").exists()
@@ -137,7 +141,7 @@ def _big_input(tmp: Path) -> Path:
     texts = [p.read_text("utf-8") for p in sorted((STATEMENTS / "en").glob("*.md"))]
     with open(src, "w") as f:
         for i in range(3000):
-            body = texts[i % len(texts)].split("---", 2)[-1]
+            body = texts[i % len(texts)].split("---", 2)[-1] + f"\nThis is statement {i}.\n"  # no two alike
             f.write(json.dumps({"id": f"s{i}", "date": "2020-01-01", "text": body}) + "\n")
     return src
 
@@ -182,25 +186,78 @@ def test_concurrent_runs_do_not_interleave(trained: Path, tmp_path: Path) -> Non
     assert df["statement_id"].nunique() == 3000
 
 
-def _worker_pid(_: int) -> int:
-    import os
+def test_undated_rows_are_classified_and_reported_as_unplaced(trained: Path, tmp_path: Path) -> None:
+    """Labels need no date: an undated row gets an empty `date`. `report` needs dates: from such
+    a table it lists the undated statement as unplaced; from the statements, as failed, saying how
+    to give it a date."""
+    src = tmp_path / "mixed.csv"
+    src.write_text("id,date,text\na,2020-03-01,We will expand effective investment.\nb,,促进汽车消费。\n"
+                   "c,2021-05-01,Consumption recovered strongly.\n")
+    for args in (["--sentences"], []):
+        p = _run("classify", src, *args, "--model", trained, "-o", tmp_path / "o.parquet")
+        assert p.returncode == 0, p.stderr
+        df = pd.read_parquet(tmp_path / "o.parquet")
+        assert df[["statement_id", "date"]].values.tolist() == [["a", "2020-03-01"], ["b", ""], ["c", "2021-05-01"]]
+    p = _run("report", tmp_path / "o.parquet", "--model", trained, "-o", tmp_path / "rep", "--bootstrap", "50")
+    assert p.returncode == 0, p.stderr
+    unplaced = pd.read_csv(tmp_path / "rep" / "unplaced.csv", dtype=str, keep_default_na=False)
+    assert unplaced[["statement_id", "reason"]].values.tolist() == [["b", "no date"]]
+    assert "not placed in a" in p.stderr and "1 statements" in p.stderr
+    p = _run("report", src, "--model", trained, "-o", tmp_path / "rep2", "--bootstrap", "50")
+    assert p.returncode == 0, p.stderr
+    failed = pd.read_csv(tmp_path / "rep2" / "failed.csv")
+    assert len(failed) == 1 and failed["origin"][0].endswith("mixed.csv row 2")
+    assert "no date found" in failed["reason"][0] and "--date" in failed["reason"][0]
 
-    return os.getpid()
+
+def test_sentences_keep_the_input_columns(trained: Path, tmp_path: Path) -> None:
+    """`--sentences` carries each row's own columns into the output (as text, after `sentence`),
+    across chunks and workers, so labels join back; a name the output uses becomes input_NAME.
+    A column empty in the first rows is kept when the CSV header names it."""
+    texts = ["We will expand effective investment.", "促进汽车消费。", "Consumption recovered.",
+             "The weather was mild.", "Western regions grew fast.", "We cut taxes for firms."]
+    src = tmp_path / "para.csv"
+    src.write_text("doc,paragraph,text,note,theme\n" + "".join(
+        f"d{i // 2},{i % 2},{t},{'late' if i == 5 else ''},gold{i}\n" for i, t in enumerate(texts)))
+    n = len(SENTENCE_COLUMNS)
+    for out in ("o.csv", "o.parquet"):
+        p = _run("classify", src, "--sentences", "--chunk-size", "2", "--jobs", "2", "--model", trained,
+                 "-o", tmp_path / out)
+        assert p.returncode == 0 and "warning" not in p.stderr, p.stderr
+        df = (pd.read_csv(tmp_path / out, dtype=str, keep_default_na=False) if out.endswith(".csv")
+              else pd.read_parquet(tmp_path / out))
+        assert list(df.columns[n : n + 4]) == ["doc", "paragraph", "note", "input_theme"]
+        assert df["sentence"].tolist() == texts
+        assert df["doc"].tolist() == ["d0", "d0", "d1", "d1", "d2", "d2"]
+        assert df["paragraph"].tolist() == ["0", "1"] * 3
+        assert df["note"].tolist() == [""] * 5 + ["late"]
+        assert df["input_theme"].tolist() == [f"gold{i}" for i in range(6)]
+        assert set(df["theme"]) <= set(json.loads((trained / "meta.json").read_text())["labels"])
+    # JSON lines have no header: a field first seen after the first chunk cannot join the table
+    # being written, and the run says so.
+    lines = tmp_path / "para.jsonl"
+    lines.write_text("".join(json.dumps({"text": t, "doc": f"d{i}", **({"late": "x"} if i == 4 else {})},
+                                        ensure_ascii=False) + "\n" for i, t in enumerate(texts)))
+    p = _run("classify", lines, "--sentences", "--chunk-size", "2", "--model", trained, "-o", tmp_path / "j.parquet")
+    assert p.returncode == 0, p.stderr
+    assert "warning: " in p.stderr and "para.jsonl line 5: column 'late' first has a value here" in p.stderr
+    df = pd.read_parquet(tmp_path / "j.parquet")
+    assert df["doc"].tolist() == [f"d{i}" for i in range(6)] and "late" not in df.columns
 
 
-def test_quiet_pool_still_replaces_workers_and_stops() -> None:
-    """The pool `--jobs` uses wakes its maintenance thread less often; what that thread is for
-    must still happen: workers that exit (here after every task) are replaced, and the thread
-    ends with the pool. A timeout turns a hang into a failure."""
-    import multiprocessing as mp
-
-    from pipeline.batch import _quiet_pool_class
-
-    pool = _quiet_pool_class()(2, maxtasksperchild=1, context=mp.get_context("fork"))
-    try:
-        pids = pool.map_async(_worker_pid, range(12), chunksize=1).get(timeout=60)
-        assert len(set(pids)) == 12  # one task per worker: ten were started as the first ones exited
-    finally:
-        pool.terminate()
-        pool.join()
-    assert not pool._worker_handler.is_alive()
+def test_excel_safe_csv_has_a_byte_order_mark(trained: Path, tmp_path: Path) -> None:
+    """Excel reads a CSV without one in a legacy code page (Chinese comes out garbled); the
+    --errors file gets it too. Without --excel-safe the CSV is plain UTF-8, the text untouched."""
+    src = tmp_path / "zh.csv"
+    src.write_text("id,text\na,促进汽车消费。\nb,=1+1扩大有效投资。\nc,\n")
+    for safe in (True, False):
+        out, errors = tmp_path / f"o{safe}.csv", tmp_path / f"e{safe}.csv"
+        p = _run("classify", src, "--sentences", *(["--excel-safe"] if safe else []), "--model", trained,
+                 "-o", out, "--errors", errors)
+        assert p.returncode == 0, p.stderr
+        for f in (out, errors):
+            assert f.read_bytes().startswith(codecs.BOM_UTF8) == safe, f
+        df = pd.read_csv(out, encoding="utf-8-sig")
+        assert df.columns[0] == "statement_id"
+        assert df["sentence"].tolist() == ["促进汽车消费。", ("'" if safe else "") + "=1+1扩大有效投资。"]
+        assert pd.read_csv(errors, encoding="utf-8-sig")["reason"].tolist() == ["empty 'text'"]
