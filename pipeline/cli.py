@@ -144,8 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
             "index.html (self-contained, works offline), figures/*.png, theme_shares.csv/.parquet (one row per "
             "period, source and theme: n_sentences, share_raw, share_corrected, ci_low, ci_high), changes.csv, "
             "statement_shares.csv, evidence.csv (the sentences behind each figure), unplaced.csv, "
-            "sentences.parquet and summary.md. Corrected shares adjust for the classifier's cross-validated "
-            "confusion between themes; intervals come from a bootstrap of statements within periods and "
+            "sentences.parquet and summary.md. Corrected shares adjust for the classifier's errors: by EM on "
+            "its calibrated probabilities (a shift in the mix of themes), or, with --validation, by error rates "
+            "measured on labeled sentences of this corpus, which also give the whole corpus (period `all`) a "
+            "prediction-powered estimate; intervals come from a bootstrap of statements within periods and "
             "sentences within statements."
         ),
         epilog=_EPILOG,
@@ -154,6 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(rp)
     rp.add_argument("-o", "--output", metavar="DIR", help="report folder (default: reports/)")
     rp.add_argument("--model", metavar="DIR", help="model folder (default: models/theme-classifier)")
+    rp.add_argument("--validation", metavar="LABELS",
+                    help="labels of sentences of this corpus: a file from `policy-themes sample` once labeled "
+                         "(CSV/JSONL), a CSV/JSONL with text,label, or a Label Studio JSON export. The classifier's "
+                         "error rates are then measured on them (per language with 150 labels or more) instead of "
+                         "taken from its training, and the whole corpus gets prediction-powered shares; refused "
+                         "when under 80%% of them are found in the corpus, a label is not a theme, ids repeat, or "
+                         "the sample was drawn with --strategy uncertain")
     rp.add_argument("--period", metavar="year|quarter|month|5y|decade|fyp|FILE",
                     help="the periods compared: year, quarter or month; 5y (1950-1954, 1955-1959, ...); decade "
                          "(1990s); fyp (the Five-Year-Plan periods, 1953-1957 ... 2026-2030, with the "
@@ -350,14 +359,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     _check_outputs([args.errors])
     period = _report_period(args.period)
     _check_separate([*args.inputs, _model_input(args), *([args.period] if period is not None and
-                                                       period.name == "custom" else [])],
+                                                       period.name == "custom" else []),
+                     *([args.validation] if args.validation else [])],
                     [("-o", args.output or config.REPORTS_DIR), ("--errors", args.errors)])
     opts = ReportOptions(period=period, by=args.by, n_boot=args.bootstrap, min_sentences=args.min_sentences,
                          evidence_k=args.evidence, **({"seed": args.seed} if args.seed is not None else {}))
     run = run_report(args.inputs, Path(args.output) if args.output else config.REPORTS_DIR, report_opts=opts,
                      read_opts=_read_options(args), model_path=args.model, jobs=args.jobs, strict=args.strict,
                      progress=_progress_wanted(args), excel_safe=args.excel_safe,
-                     view=_report_view(args))
+                     view=_report_view(args), validation=args.validation)
     if args.errors:
         import pandas as pd
 

@@ -63,7 +63,20 @@ class ReportRun:
         few = sorted({p for p in r.shares[(r.shares['too_few']) & (r.shares['source'] == ALL)]['period']})
         if few:
             lines.append(f"  periods with too few sentences: {', '.join(few)}")
+        lines += _estimator_lines(r)
         return "\n".join(lines)
+
+
+def _estimator_lines(r: Report) -> list[str]:
+    """How the shares were corrected, and from which labels (for the run's summary on stderr)."""
+    v = r.info.get("validation")
+    if isinstance(v, dict):
+        rates = ", ".join(f"{k} {w}" for k, w in v["rates"].items())
+        return [f"  {v['description']}", f"  error rates from the labels ({rates}); whole corpus by PPI"]
+    if r.info.get("estimator") == "emq":
+        return ["  corrected by EM on the calibrated probabilities; error rates from training text "
+                "(measure them on yours: `policy-themes sample`, then --validation)"]
+    return []
 
 
 # ---------------------------------------------------------------- inputs
@@ -140,6 +153,46 @@ def read_classified(files: Sequence[Path]) -> pd.DataFrame:
 # ---------------------------------------------------------------- the run
 
 
+def _read_validation(path: str | Path | None, model_path: str | None) -> Any:
+    """The labels file read and checked against the model's themes (None without one)."""
+    if path is None:
+        return None
+    from .labels import read_labels
+    from .model import read_meta
+
+    return read_labels(path, [str(x) for x in read_meta(model_path).get("labels", [])])
+
+
+def _build(df: pd.DataFrame, labels: list[str], meta: dict[str, Any], opts: ReportOptions, label_file: Any,
+           model_path: str | None) -> Report:
+    """The report with the labels matched to the corpus (or EMQ on the training's class balance),
+    and the drift figures that tell how far this corpus is from the training text."""
+    from .quantify import training_priors
+
+    validation = None
+    if label_file is not None:
+        from .labels import match_labels
+
+        validation = match_labels(label_file, df, labels)
+    rep = build_report(df, labels, confusion_counts(meta, labels), opts, priors=training_priors(meta, labels),
+                       validation=validation)
+    rep.info["drift"] = _drift(df, labels, meta, model_path)
+    return rep
+
+
+def _drift(df: pd.DataFrame, labels: list[str], meta: dict[str, Any], model_path: str | None) -> dict[str, Any]:
+    """Signs the corpus differs from the training text: sentences with no feature the model
+    knows, and mean confidence against the training's (cross-validated) one."""
+    from .model import load_model
+    from .quantify import drift_figures
+
+    try:
+        model = load_model(model_path)
+    except InputError:  # a model whose scorer cannot load: the report still stands on its table
+        return {}
+    return drift_figures(df, labels, meta, model.scorer.counts)
+
+
 def theme_names(labels: Sequence[str], ui: str = "en", themes_path: str | None = None) -> dict[str, str]:
     """Display names (English or Chinese) from the taxonomy; a theme it does not list keeps its id."""
     from .i18n import theme_names as names
@@ -166,15 +219,19 @@ def run_report(
     progress: bool = False,
     excel_safe: bool = False,
     view: ReportView | None = None,
+    validation: str | Path | None = None,
 ) -> ReportRun:
-    """Classify (unless the inputs are already classified), compute, and write the report."""
+    """Classify (unless the inputs are already classified), compute, and write the report.
+    `validation`: labels of some of the corpus's sentences (see `pipeline/labels.py`)."""
     from . import config
     from .model import read_meta
     from .writers import check_separate
 
     out = check_output_dir(Path(out_dir), "a report folder")
-    check_separate([*inputs, model_path or config.MODEL_DIR], [("the report folder", out)])
+    check_separate([*inputs, model_path or config.MODEL_DIR, *([str(validation)] if validation else [])],
+                   [("the report folder", out)])
     opts = report_opts or ReportOptions()
+    label_file = _read_validation(validation, model_path)  # a bad labels file fails before any work
     classified = _classified_files(inputs)
     with atomic_dir(out) as tmp:
         counts: dict[str, Any] = {}
@@ -204,7 +261,7 @@ def run_report(
                 f"{meta.get('name', 'the model')} is {version}; the correction needs the error rates of the "
                 "model that classified: pass its folder with --model"
             )
-        rep = build_report(df, labels, confusion_counts(meta, labels), opts)
+        rep = _build(df, labels, meta, opts, label_file, model_path)
         view = view or ReportView()
         names, missing = _theme_names(labels, view)
         run = ReportRun(rep, out, version, meta, names, kind, counts, view=view)
@@ -226,7 +283,8 @@ def write_outputs(run: ReportRun, folder: Path, *, excel_safe: bool = False) -> 
     rep = run.report
 
     def table(df: pd.DataFrame, name: str) -> None:
-        (make_safe(df) if excel_safe else df).to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")
+        (make_safe(df) if excel_safe else df).to_csv(folder / f"{name}.csv", index=False,
+                                                     encoding="utf-8-sig" if excel_safe else "utf-8")  # BOM: Excel
 
     table(rep.shares, "theme_shares")
     rep.shares.to_parquet(folder / "theme_shares.parquet", index=False)

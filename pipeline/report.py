@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,9 @@ from .periods import NAMES as PERIODS
 from .periods import PeriodScheme, scheme
 from .periods import choose_period as choose_period
 from .periods import period_of as period_of
+
+if TYPE_CHECKING:
+    from .labels import Validation
 
 ALL = "all"
 NO_SOURCE = "(not given)"
@@ -304,8 +307,15 @@ def build_report(
     labels: list[str],
     confusion: dict[str, np.ndarray],
     opts: ReportOptions | None = None,
+    *,
+    priors: dict[str, np.ndarray] | None = None,
+    validation: Validation | None = None,
 ) -> Report:
-    """Shares, changes, per-statement shares and evidence from classified sentences."""
+    """Shares, changes, per-statement shares and evidence from classified sentences.
+
+    `priors` (training class counts per language, from meta.json) switch the correction to EMQ
+    on the calibrated probabilities; `validation` (labels of this corpus's own sentences, rows
+    of `sentences`) to error rates measured on them, and the whole-corpus rows to PPI."""
     opts = opts or ReportOptions()
     if opts.by not in ("source", "lang", "none"):
         raise InputError(f"--by {opts.by!r}: use source, lang or none")
@@ -314,6 +324,7 @@ def build_report(
         raise InputError("no classified sentences to report on")
     k = len(labels)
     df = sentences.reset_index(drop=True).copy()
+    _attach_labels(df, validation)
     df["pred"] = predicted(df, labels)
     df["date"] = df["date"].fillna("").astype(str)
     df["source"] = df["source"].fillna("").astype(str).str.strip().replace("", NO_SOURCE)
@@ -359,6 +370,9 @@ def build_report(
     for li, x in enumerate([*langs, ALL]):
         for r, row in enumerate(confusion[x]):
             boot_rates[:, li, r, :] = rng.dirichlet(row + 0.5, size=opts.n_boot)
+    est = _estimator(df, stmt, s_index, labels, langs, confusion, priors, validation, opts, rng)
+    if est.method == VALIDATION and est.point_rates is not None and est.boot_rates is not None:
+        point_rates, boot_rates = est.point_rates, est.boot_rates
 
     periods = sch.order([str(p) for p in stmt["period"].unique()])
     p_of = stmt["period"].to_numpy()
@@ -384,6 +398,8 @@ def build_report(
                           blocks=lambda i, rows_of=rows_of: blocks(rows_of[i])).reshape(opts.n_boot, n_l, k)
         b_raw = bc.sum(axis=1) / bc.sum(axis=(1, 2))[:, None]
         b_corr = correct(bc, boot_rates)
+        if est.method == EMQ:
+            corr, b_corr = _emq_group(est, mask, p_of, opts, rng)
         replicates[(p, g)] = b_corr
         lo, hi = _interval(b_corr, opts.level)
         rlo, rhi = _interval(b_raw, opts.level)
@@ -397,11 +413,15 @@ def build_report(
                 "share_raw": float(raw[i]), "share_corrected": float(corr[i]),
                 "ci_low": float(min(lo[i], corr[i])), "ci_high": float(max(hi[i], corr[i])),
                 "n_statements": n_st, "raw_ci_low": float(rlo[i]), "raw_ci_high": float(rhi[i]),
-                "too_few": bool(warn), "warning": "; ".join(warn),
+                "too_few": bool(warn), "warning": "; ".join(warn), "estimator": est.method,
             })
     shares = pd.DataFrame(rows)
+    if est.method == VALIDATION:
+        shares = _ppi_overall(shares, df, est, group_col, opts, labels)
     changes = _changes(shares, replicates, labels, opts.level, sch)
     evidence = _evidence(df, labels, opts.evidence_k, group_col)
+    if est.method == VALIDATION:
+        evidence = _labeled_evidence(evidence, df, labels, group_col)
     per_statement = _statement_shares(df, stmt, labels)
     info = {
         "n_sentences": len(df), "n_statements": len(stmt), "n_unplaced": len(unplaced),
@@ -412,6 +432,7 @@ def build_report(
         # Periods whose one statement is all there is: their share is that statement's emphasis.
         "single_statement_periods": [p for p in periods if int((p_of == p).sum()) == 1],
         "block_size": opts.block_size,
+        "estimator": est.method, **({"validation": est.info} if est.info else {}),
     }
     return Report(shares, changes, per_statement, evidence, unplaced.reset_index(drop=True), list(labels), period,
                   opts.by, info, sch)
@@ -516,3 +537,240 @@ def _statement_shares(df: pd.DataFrame, stmt: pd.DataFrame, labels: list[str]) -
     out = stmt.rename(columns={"n": "n_sentences"}).set_index("statement_id").join(first).join(shares)
     cols = ["date", "period", "source", "lang", "n_sentences", *shares.columns]
     return out[cols].reset_index().sort_values(["period", "date", "statement_id"], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- estimators: EMQ, validation labels, PPI
+# (the statistics are in pipeline/quantify.py; here they meet the report's groups and bootstrap)
+
+ACC = "acc"  # adjusted count with the training's cross-validated error rates (no probabilities given)
+EMQ = "emq"  # EM on the calibrated probabilities (the default)
+VALIDATION = "acc-labels"  # adjusted count with error rates measured on this corpus's labeled sentences
+PPI = "ppi"  # prediction-powered inference: the whole-corpus rows when there are labels
+#: A whole-corpus (or one group's) row is estimated by PPI only with at least this many labeled
+#: sentences in it; below that its normal interval is not to be trusted.
+MIN_PPI_LABELS = 30
+
+
+@dataclass
+class _Estimator:
+    """Which correction the report uses, and what it needs per sentence of the (placed) table."""
+
+    method: str
+    k: int
+    n_l: int
+    proba: np.ndarray | None = None  # (n, K) calibrated probabilities
+    slot: np.ndarray | None = None  # language slot per sentence
+    sent_stmt: np.ndarray | None = None  # statement row per sentence
+    block: np.ndarray | None = None  # block id per sentence (for periods of one statement)
+    priors: np.ndarray | None = None  # (n_l, K) class balance the probabilities were calibrated on
+    point_rates: np.ndarray | None = None
+    boot_rates: np.ndarray | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def _attach_labels(df: pd.DataFrame, validation: Validation | None) -> None:
+    """`val_label` (theme index, -1 unlabeled) and `val_weight` columns, so that the labels
+    follow their sentences through the placement of statements in periods."""
+    df["val_label"] = -1
+    df["val_weight"] = 0.0
+    if validation is None:
+        return
+    if len(validation.index) and int(validation.index.max()) >= len(df):
+        raise ValueError("validation labels do not belong to this sentence table")
+    df.loc[validation.index, "val_label"] = validation.label
+    df.loc[validation.index, "val_weight"] = validation.weight
+
+
+def _probabilities(df: pd.DataFrame, labels: list[str]) -> np.ndarray | None:
+    cols = [f"p_{t}" for t in labels]
+    if not all(c in df.columns for c in cols):
+        return None
+    p = df[cols].to_numpy(dtype=float)
+    s = p.sum(axis=1, keepdims=True)
+    return np.asarray(np.where(s > 0, p / np.where(s > 0, s, 1), 1.0 / len(labels)))
+
+
+def _estimator(df: pd.DataFrame, stmt: pd.DataFrame, s_index: dict[Any, int], labels: list[str], langs: list[str],
+               confusion: dict[str, np.ndarray], priors: dict[str, np.ndarray] | None,
+               validation: Validation | None, opts: ReportOptions, rng: np.random.Generator) -> _Estimator:
+    """Labels of this corpus if given; else EMQ when there are probabilities and training priors;
+    else the adjusted count with the training's error rates."""
+    from . import quantify as q
+
+    k, n_l = len(labels), len(langs) + 1
+    proba = _probabilities(df, labels)
+    if validation is not None:
+        lab = df["val_label"].to_numpy()
+        m = lab >= 0
+        if not m.any():
+            raise InputError(f"{validation.path}: none of the labeled sentences is in a statement placed in a period")
+        y, pred = lab[m], df["pred"].to_numpy()[m]
+        sl, w = df["lslot"].to_numpy()[m], df["val_weight"].to_numpy()[m]
+        n = int(m.sum())
+        n_by_slot = np.bincount(sl, minlength=n_l)
+        own = n_by_slot >= q.MIN_LABELS_PER_LANGUAGE
+        train_all = _rates(confusion[ALL])
+        point = q.shrunk_rates(q.labeled_counts(y, pred, sl, n_l, k, w), train_all, own)
+        reps = rng.multinomial(n, np.full(n, 1.0 / n), size=opts.n_boot)  # the labeled sample resampled
+        boot = q.shrunk_rates(q.labeled_counts(y, pred, sl, n_l, k, w, reps), train_all, own)
+        acc = q.accuracy(y, pred, k, w, reps, opts.level)
+        names = [*langs, "other languages"]
+        info = {
+            "path": validation.path, "kind": validation.kind, "strategy": validation.strategy,
+            "n_rows": validation.n_rows, "n_usable": validation.n_usable, "n_matched": validation.n_matched,
+            "n_unsure": validation.n_unsure, "n_empty": validation.n_empty,
+            "n_text_differs": validation.n_text_differs, "n_labeled": n,
+            "n_unplaced": validation.n_matched - n, "weighted": bool(np.ptp(w) > 1e-9),
+            "by_language": {names[i]: int(c) for i, c in enumerate(n_by_slot) if c},
+            "rates": {names[i]: ("own labels" if own[i] else "pooled labels") for i, c in enumerate(n_by_slot) if c},
+            "min_labels_per_language": q.MIN_LABELS_PER_LANGUAGE, "pseudo_labels": q.PSEUDO_LABELS,
+            "ppi_predictions": "probabilities" if proba is not None else "predicted themes",
+            "accuracy": _accuracy_dict(acc, labels),
+            "description": validation.describe(),
+        }
+        return _Estimator(VALIDATION, k, n_l, proba=proba, point_rates=point, boot_rates=boot, info=info)
+    if proba is not None and priors:
+        pooled = np.sum([np.asarray(v, dtype=float) for v in priors.values()], axis=0)
+        pri = np.stack([np.asarray(priors.get(x, pooled), dtype=float) for x in langs] + [pooled])
+        sent_stmt = df["statement_id"].map(s_index).to_numpy()
+        return _Estimator(EMQ, k, n_l, proba=proba, slot=df["lslot"].to_numpy(), sent_stmt=sent_stmt,
+                          block=_block_rows(df, sent_stmt, opts.block_size), priors=pri)
+    return _Estimator(ACC, k, n_l)
+
+
+def _accuracy_dict(acc: Any, labels: list[str]) -> dict[str, Any]:
+    def num(x: float) -> float | None:
+        return None if not np.isfinite(x) else round(float(x), 4)
+
+    return {
+        "n": acc.n, "accuracy": num(acc.accuracy), "accuracy_ci": [num(x) for x in acc.accuracy_ci],
+        "themes": {t: {"precision": num(acc.precision[i]), "precision_ci": [num(acc.precision_ci[0, i]),
+                                                                            num(acc.precision_ci[1, i])],
+                       "recall": num(acc.recall[i]), "recall_ci": [num(acc.recall_ci[0, i]), num(acc.recall_ci[1, i])],
+                       "support": int(acc.support[i]), "predicted": int(acc.predicted[i])}
+                   for i, t in enumerate(labels)},
+        "confusion": {"labels": list(labels), "rows_true_cols_pred": acc.confusion.tolist()},
+    }
+
+
+def _emq_group(est: _Estimator, mask: np.ndarray, p_of: np.ndarray, opts: ReportOptions,
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """EMQ shares of one (period, group) and their bootstrap replicates: EM per language, the
+    replicates from resampled sums of the re-weighted probabilities (`quantify.emq_fit`), by
+    the same statement and sentence bootstrap as the counts."""
+    from .quantify import emq_fit, emq_replicates
+
+    assert est.proba is not None and est.slot is not None and est.sent_stmt is not None
+    assert est.block is not None and est.priors is not None
+    k, n_l = est.k, est.n_l
+    sel = np.flatnonzero(mask[est.sent_stmt])
+    stmt_rows = np.flatnonzero(mask)
+    local = np.full(len(mask), -1)
+    local[stmt_rows] = np.arange(len(stmt_rows))
+    proba, sl = est.proba[sel], est.slot[sel]
+    post = np.zeros_like(proba)
+    shares = np.zeros((n_l, k))
+    gains = np.tile(np.eye(k), (n_l, 1, 1))
+    n_s = np.bincount(sl, minlength=n_l)
+    for li in np.flatnonzero(n_s):
+        m = sl == li
+        fit = emq_fit(proba[m], est.priors[li])
+        post[m], shares[li], gains[li] = fit.posteriors, fit.shares, fit.gain
+    corr = n_s @ shares / n_s.sum()
+    li_of = local[est.sent_stmt[sel]]
+    soft = np.zeros((len(stmt_rows), n_l, k))
+    np.add.at(soft, (li_of, sl), post)
+    blk = est.block[sel]
+
+    def blocks(i: int) -> np.ndarray:
+        r = li_of == i
+        ids, inv = np.unique(blk[r], return_inverse=True)
+        out = np.zeros((len(ids), n_l, k))
+        np.add.at(out, (inv, sl[r]), post[r])
+        return out.reshape(len(ids), n_l * k)
+
+    bs = _boot_counts(soft.reshape(len(stmt_rows), n_l * k), p_of[mask], opts.n_boot, rng, k,
+                      blocks=blocks).reshape(opts.n_boot, n_l, k)
+    reps = np.stack([emq_replicates(shares[li], gains[li], bs[:, li]) for li in range(n_l)], axis=1)
+    wts = bs.sum(axis=2)
+    return corr, (wts[..., None] * reps).sum(axis=1) / wts.sum(axis=1, keepdims=True)
+
+
+def _ppi_overall(shares: pd.DataFrame, df: pd.DataFrame, est: _Estimator, group_col: str | None,
+                 opts: ReportOptions, labels: list[str]) -> pd.DataFrame:
+    """The whole-corpus rows (all sources and each group) by PPI++: every sentence's
+    probabilities plus the labeled sentences' corrections; the interval is from the labeled
+    sample and never wider than the labels-only one, which is kept beside it."""
+    from .quantify import ppi_mean
+
+    k = est.k
+    theme_index = {t: i for i, t in enumerate(labels)}
+    lab = df["val_label"].to_numpy()
+    f = est.proba if est.proba is not None else np.eye(k)[df["pred"].to_numpy()]
+    out = shares.copy()
+    out["n_labeled"] = 0
+    out["labels_only_low"] = np.nan
+    out["labels_only_high"] = np.nan
+    periods = df["period"].astype(str).to_numpy()
+    group_of = df[group_col].astype(str).to_numpy() if group_col else None
+    for key, idx in out.groupby(["period", "source"], sort=False).groups.items():
+        p, g = (str(x) for x in key)  # type: ignore[attr-defined]
+        sel = np.ones(len(df), dtype=bool) if p == ALL else periods == p
+        if g != ALL:
+            if group_of is None:
+                continue
+            sel &= group_of == g
+        labeled = sel & (lab >= 0)
+        n_lab = int(labeled.sum())
+        out.loc[idx, "n_labeled"] = n_lab
+        if p != ALL or n_lab < MIN_PPI_LABELS:
+            continue
+        r = ppi_mean(np.eye(k)[lab[labeled]], f[labeled], f[sel], w=df["val_weight"].to_numpy()[labeled],
+                     level=opts.level)
+        order = out.loc[idx, "theme"].map(theme_index).to_numpy()
+        out.loc[idx, "share_corrected"] = np.clip(r.estimate, 0, 1)[order]
+        out.loc[idx, "ci_low"] = np.clip(r.ci_low, 0, 1)[order]
+        out.loc[idx, "ci_high"] = np.clip(r.ci_high, 0, 1)[order]
+        out.loc[idx, "labels_only_low"] = np.clip(r.classical_low, 0, 1)[order]
+        out.loc[idx, "labels_only_high"] = np.clip(r.classical_high, 0, 1)[order]
+        out.loc[idx, "estimator"] = PPI
+    few = (out["period"] == ALL) & (out["estimator"] != PPI)
+    note = f"fewer than {MIN_PPI_LABELS} labeled sentences: corrected with the labels' error rates, not PPI"
+    out.loc[few, "warning"] = [f"{w}; {note}" if w else note for w in out.loc[few, "warning"]]
+    return out
+
+
+#: Labeled sentences added behind each figure (beyond its most confident ones), mistakes first.
+LABELED_EVIDENCE = 10
+
+
+def _labeled_evidence(ev: pd.DataFrame, df: pd.DataFrame, labels: list[str], group_col: str | None) -> pd.DataFrame:
+    """The evidence with a `user_label` column, and each figure's labeled sentences added after
+    its most confident ones (those the user labeled otherwise first), so that the drill-down
+    shows what the user's labels say about the sentences behind each figure."""
+    lab = df["val_label"].to_numpy()
+    d = df[lab >= 0]
+    key = ["statement_id", "sentence_index"]
+    user = pd.DataFrame({"statement_id": d["statement_id"].to_numpy(), "sentence_index": d["sentence_index"].to_numpy(),
+                         "user_label": [labels[i] for i in d["val_label"]]})
+    if d.empty:
+        return ev.assign(user_label="")
+    conf = d[[f"p_{t}" for t in labels]].to_numpy(dtype=float) if f"p_{labels[0]}" in d else None
+    d = d.assign(theme=[labels[i] for i in d["pred"]], wrong=(d["val_label"] != d["pred"]).to_numpy(),
+                 confidence=conf[np.arange(len(d)), d["pred"]] if conf is not None else np.nan)
+    parts = []
+    for pkey in ("period", None):
+        for gkey in (None, group_col) if group_col else (None,):
+            x = d.assign(period=d["period"] if pkey else ALL, group_value=d[gkey] if gkey else ALL)
+            parts.append(x)
+    extra = pd.concat(parts, ignore_index=True).sort_values(["wrong", "confidence"], ascending=[False, False],
+                                                            kind="stable")
+    extra = extra.groupby(["period", "group_value", "theme"], sort=False).head(LABELED_EVIDENCE)
+    cols = [c for c in ev.columns if c in extra.columns and c != "rank"]
+    both = pd.concat([ev.assign(_first=0), extra[cols].assign(_first=1)], ignore_index=True)
+    both = both.drop_duplicates(["period", "group_value", "theme", *key], keep="first")
+    both = both.sort_values(["period", "group_value", "theme", "_first"], kind="stable")
+    both["rank"] = both.groupby(["period", "group_value", "theme"]).cumcount() + 1
+    both = both.merge(user, on=key, how="left")
+    both["user_label"] = both["user_label"].fillna("")
+    return both[[*ev.columns, "user_label"]].reset_index(drop=True)

@@ -19,6 +19,7 @@ import numpy as np
 
 from .charts import cell_colors, nice_max, svg_panels, theme_colors
 from .i18n import BY, tr
+from .quality import accuracy_html, method_html, top_box_html, your_label
 from .report import ALL
 from .summary import accounting, cautions, headlines, other_line, pct, peaks, single_statement_note, unit_of
 
@@ -62,7 +63,8 @@ class _Keys:
                 for r in g.itertuples():
                     conf = float(str(r.confidence))
                     items.append([str(r.sentence), str(r.statement_id), str(r.date), str(r.source),
-                                  None if np.isnan(conf) else round(conf, 3)])
+                                  None if np.isnan(conf) else round(conf, 3),
+                                  your_label(self.run, str(getattr(r, "user_label", "") or ""))])
             ui = self.run.view.ui
             out.append({
                 "period": tr(ui, "all_periods") if period == ALL else period,
@@ -267,6 +269,9 @@ td.chg.few{color:#636363;font-style:italic}
 #ev-list ol{padding-left:20px;margin:4px 0 12px}#ev-list li{margin:0 0 10px}
 #ev-list .evhead{margin-top:8px}#ev-list .meta{display:block;color:#667;font-size:11.5px}
 #ev-title{font-weight:600}.muted{color:#667}
+#ev-list .ulabel{display:inline-block;margin-top:2px;padding:0 6px;border-radius:3px;background:#e3ecfb;
+color:#1d2a44;font-size:11.5px}.errorrates pre{background:#fff;padding:6px 8px;margin:6px 0;white-space:pre-wrap}
+table.confusion td.diag{font-weight:700;background:#eef5ee}table.acc td,table.confusion td{text-align:right}
 @media (max-width:1100px){.layout{grid-template-columns:1fr}aside{position:static;max-height:none}}
 """
 
@@ -288,7 +293,8 @@ if(!d.items.length){add(list,'p',words.none,'muted');return;}
 var ol=add(list,'ol');
 d.items.forEach(function(it){var li=add(ol,'li');add(li,'span',it[0]);
 var meta=it[1]+' \\u00b7 '+it[2]+' \\u00b7 '+it[3];
-add(li,'span',meta+(it[4]===null?'':' \\u00b7 '+words.conf+' '+it[4]),'meta');});});
+add(li,'span',meta+(it[4]===null?'':' \\u00b7 '+words.conf+' '+it[4]),'meta');
+if(it[5]){add(li,'span',it[5],'ulabel');}});});
 }
 document.addEventListener('click',function(ev){var el=ev.target.closest('[data-k]');if(!el){return;}
 document.querySelectorAll('.sel').forEach(function(x){x.classList.remove('sel');});el.classList.add('sel');
@@ -369,7 +375,7 @@ def _method_section(run: ReportRun) -> str:
                   block=info.get("block_size", 8))
     return (
         f"<section><h2>{esc(tr(ui, 'h_read'))}</h2><ul>"
-        f"<li>{tr(ui, 'm_raw')}</li><li>{tr(ui, 'm_corr')}</li>"
+        f"<li>{tr(ui, 'm_raw')}</li><li>{method_html(run)}</li>"
         f"<li>{interval}</li>"
         f"<li>{esc(thin[:1].upper() + thin[1:])}</li><li>{esc(tr(ui, 'm_axis', unit=u))}</li>"
         f"<li>{esc(cautions(run)[-1])}</li></ul>"
@@ -417,8 +423,8 @@ def render_html(run: ReportRun) -> str:
         f"<title>{esc(tr(ui, 'page_title'))}</title><style>{_CSS}</style></head><body>"
         f"<header><h1>{esc(tr(ui, 'h1'))}</h1><p>{sub}</p></header>"
         '<div class="layout"><main>'
-        f"{headline}"
-        f"{selector}{''.join(views)}{group_section}{method}</main>"
+        f'<section class="errorrates">{top_box_html(run)}</section>{headline}'
+        f"{selector}{''.join(views)}{group_section}{accuracy_html(run)}{method}</main>"
         f'<aside id="evidence"{data_words}><h2>{esc(tr(ui, "h_evidence"))}</h2><p id="ev-title" class="muted">'
         f'{esc(tr(ui, "ev_hint"))}</p><p id="ev-info" class="muted"></p>'
         '<div id="ev-list"></div></aside></div>'

@@ -155,14 +155,9 @@ def cautions(run: ReportRun) -> list[str]:
     if rep.info["n_unplaced"]:
         out.append(tr(ui, "unplaced", n=rep.info["n_unplaced"], s=rep.info["n_unplaced_sentences"],
                       unit=unit_of(run)))
-    real = run.model_meta.get("real_text_check") or {}
-    cv = (run.model_meta.get("cv") or {}).get("scores") or {}
-    cv_f1 = ", ".join(f"{k} {v['macro_f1']:.2f}" for k, v in cv.items() if k != ALL and "macro_f1" in v)
-    real_f1 = ", ".join(f"{k} {v['macro_f1']:.2f}" for k, v in real.items() if "macro_f1" in v)
-    text = tr(ui, "model_cv", cv=cv_f1)
-    if real_f1:
-        text += tr(ui, "model_real", real=real_f1)
-    out.append(text)
+    from .quality import error_rates_caution
+
+    out.append(error_rates_caution(run))  # where the error rates come from (training, or the user's labels)
     return out
 
 
@@ -208,7 +203,9 @@ def render_summary(run: ReportRun) -> str:
     intro = tr(ui, "intro", n_statements=f"{info['n_statements']:,}", n_sentences=f"{info['n_sentences']:,}",
                date_min=info["date_min"], date_max=info["date_max"], unit=unit_of(run), level=f"{info['level']:.0%}",
                model=run.model_version)
-    lines = [f"# {tr(ui, 'summary_title')}", "", intro]
+    from .quality import accuracy_md, top_lines_md
+
+    lines = [f"# {tr(ui, 'summary_title')}", "", intro, "", *top_lines_md(run)]
     if note := single_statement_note(run):
         lines += ["", note]
     lines += _section(tr(ui, "h_shifts"), [t for _, t in headlines(run)])
@@ -222,6 +219,7 @@ def render_summary(run: ReportRun) -> str:
         lines.append(f"| {run.names[theme]} | {pct(c.share_corrected)} | {pct(c.ci_low)}-{pct(c.ci_high)} | "
                      f"{pct(c.share_raw)} |")
     lines += _section(tr(ui, "h_by", by=BY[ui if ui in BY else "en"].get(rep.by, rep.by)), by_group_lines(run))
+    lines += accuracy_md(run)
     lines += _section(tr(ui, "h_cautions"), cautions(run))
     lines += _section(tr(ui, "h_inputs"), accounting(run))
     lines += ["", tr(ui, "files"), ""]
