@@ -151,8 +151,7 @@ def _shares_figure(plt: Any, run: ReportRun, data: ChartData, path: Path) -> Non
         ax = fig.add_subplot(grid[0, 2])
         _draw_series(ax, data.series[data.fallback], colors[data.fallback], plt)
         _time_axis(ax, data)
-        ax.set_title(f"{run.names[data.fallback]} ({tr(ui, 'h_other_panel')})" if ui == "en"
-                     else tr(ui, "h_other_panel"), fontsize=9.5)
+        ax.set_title(tr(ui, "apart", name=run.names[data.fallback]), fontsize=10)
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def pct(x: float) -> str:
     """A share in percent: one decimal below 10%, so that themes at 1-10% stay distinguishable."""
     v = x * 100
-    return f"{v:.1f}%" if 0 < v < 9.95 else f"{v:.0f}%"
+    return f"{v:.1f}%" if 0.05 <= v < 9.95 else f"{v:.0f}%"
 
 
 def pp(x: float) -> str:
@@ -87,7 +87,12 @@ def headlines(run: ReportRun, limit: int = 8) -> list[tuple[str, str]]:
             continue
         lo = min(c.share_corrected for c in cells)
         hi = max(c.share_corrected for c in cells)
-        out.append((theme, tr(ui, "flat", name=run.names[theme], units=unit_of(run, True), lo=pct(lo), hi=pct(hi))
+        if pct(hi) == pct(lo):  # never "from 0% to 0%"
+            out.append((theme, tr(ui, "flat_level", name=run.names[theme], level=pct(hi), unit=unit_of(run))
+                        + ("。" if ui == "zh" else ".")))
+            continue
+        out.append((theme, tr(ui, "flat", name=run.names[theme], unit=unit_of(run), units=unit_of(run, True),
+                              lo=pct(lo), hi=pct(hi))
                     + ("。" if ui == "zh" else ".")))
     return out
 

@@ -107,3 +107,50 @@ def test_hostile_text_shows_as_text_and_never_runs(browser, trained: Path, tmp_p
     assert page.locator("#ev-list img, #ev-list script, #ev-list svg, #ev-list a").count() == 0
     assert requests == [(out / "index.html").as_uri()]  # the <img src=x> was never fetched
     assert page.locator("body img").count() == 0
+
+
+_CONTRAST_JS = """() => {
+function parts(s){return (s.match(/[\\d.]+/g)||[]).map(Number);}
+function lum(c){var a=c.slice(0,3).map(function(v){v/=255;return v<=0.03928?v/12.92:Math.pow((v+0.055)/1.055,2.4);});
+return 0.2126*a[0]+0.7152*a[1]+0.0722*a[2];}
+function bg(el){while(el){var c=parts(getComputedStyle(el).backgroundColor);if(c.length===3||(c.length===4&&c[3]>0)){
+return c;}el=el.parentElement;}return [255,255,255];}
+var worst=[99,''];
+document.querySelectorAll('.view:not([hidden]) table td, .view:not([hidden]) table th, .view:not([hidden]) td small')
+.forEach(function(el){if(!el.textContent.trim()){return;}var a=lum(parts(getComputedStyle(el).color)),b=lum(bg(el));
+var r=(Math.max(a,b)+0.05)/(Math.min(a,b)+0.05);if(r<worst[0]){worst=[r,el.textContent.trim()];}});
+return worst;}"""
+
+
+def test_long_statements_page(browser, trained: Path, tmp_path: Path, cli) -> None:
+    """One long report a year: axes follow the data, a click on a point still shows its
+    sentences, and every table cell reads well (WCAG contrast of 4.5 or more)."""
+    from .longcorpus import write_long_corpus
+
+    corpus = write_long_corpus(trained, tmp_path / "corpus", cli)
+    out = tmp_path / "reports"
+    assert cli("report", corpus, "-o", out, "--model", trained, "-q").code == 0
+    page, messages, requests = _open(browser, out / "index.html")
+    assert messages == [] and requests == [(out / "index.html").as_uri()]
+    panels = page.locator(".view:not([hidden]) svg.panel[data-theme]")
+    assert panels.count() == 5
+    tops = []
+    for i in range(panels.count()):
+        panel = panels.nth(i)
+        top = float(panel.get_attribute("data-ymax") or "0")
+        tops.append(top)
+        cys = [float(c.get_attribute("cy") or "0") for c in panel.locator("circle.pt").all()]
+        assert len(cys) == 10 and panel.locator("circle.pt.few").count() == 0  # filled: long years are not thin
+        # The highest point sits in the upper 60% of the plot (y from 26 to 172): the scale follows the data.
+        assert (min(cys) - 26) / (172 - 26) < 0.6, (panel.get_attribute("data-theme"), top, min(cys))
+        assert panel.locator("polyline.corr").count() == 2  # one line per side of the 1995-1999 gap
+    assert max(tops) < 1 and len(set(tops)) >= 2
+    point = page.locator('.view:not([hidden]) svg.panel[data-theme="consumption"] circle.pt[data-period="1993"]')
+    point.click()
+    assert page.locator("#ev-list ol li").count() > 0
+    assert "1993" in page.locator("#ev-title").inner_text()
+    worst, text = page.evaluate(_CONTRAST_JS)
+    assert worst >= 4.5, (worst, text)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "report_long.png"), full_page=True)
+    assert messages == []
