@@ -348,5 +348,6 @@ def test_report_help_explains(capsys: pytest.CaptureFixture[str]) -> None:
         main(["report", "--help"])
     assert e.value.code == 0
     text = capsys.readouterr().out
-    for word in ("--period", "--by", "--bootstrap", "theme_shares.csv", "index.html", "corrected"):
+    for word in ("--period", "--by", "--bootstrap", "theme_shares.csv", "index.html", "corrected", "fyp", "decade",
+                 "label,start,end", "--ui", "--common-scale", "--themes"):
         assert word in text
