@@ -301,5 +301,6 @@ def write_outputs(run: ReportRun, folder: Path, *, excel_safe: bool = False) -> 
     (folder / "index.html").write_text(render_html(run), "utf-8")
     info = {**rep.info, "period": rep.period, "by": rep.by, "labels": rep.labels, "model_version": run.model_version,
             "input": run.source_kind, "counts": {k: v for k, v in run.counts.items() if not k.endswith("list")},
-            "notes": run.notes}
+            "notes": run.notes, "ui": run.view.ui, "common_scale": run.view.common_scale,
+            **({"period_bins": run.report.scheme.source} if run.report.scheme and run.report.scheme.source else {})}
     (folder / "report.json").write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")

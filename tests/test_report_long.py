@@ -129,6 +129,7 @@ def test_five_year_plan_periods(long_report: Path, trained: Path, tmp_path: Path
     assert per.index.tolist() == ["1986-1990", "1991-1995", "1996-2000", "2001-2005"]
     assert per["n_statements"].tolist() == [1, 4, 1, 4]
     assert json.loads((out / "report.json").read_text())["period"] == "fyp"
+    assert json.loads((long_report / "report.json").read_text())["ui"] == "en"
     assert "by Five-Year-Plan period" in (out / "summary.md").read_text("utf-8")
     # Custom bins from a file: a statement outside them is counted, not dropped.
     bins = tmp_path / "bins.csv"
