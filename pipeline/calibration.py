@@ -40,10 +40,10 @@ class TemperatureScaled(ClassifierMixin, BaseEstimator):
         self.estimator = estimator
         self.temperature = temperature
 
-    def fit(self, X: Any, y: Any) -> TemperatureScaled:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> TemperatureScaled:
         from sklearn.base import clone
 
-        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.estimator_ = clone(self.estimator).fit(X, y, sample_weight=sample_weight)
         self.classes_ = self.estimator_.classes_
         return self
 
