@@ -149,7 +149,8 @@ def _real_text(run: ReportRun) -> str:
     meta = run.model_meta
     real = meta.get("real_text_check") or {}
     cv = (meta.get("cv") or {}).get("scores") or {}
-    langs = [x for x in real if isinstance(real[x], dict) and "macro_f1" in real[x]]
+    # The natural mix is recorded under each language's name (cue-picked sentences as `<lang>_cue`).
+    langs = [x for x in real if isinstance(real[x], dict) and "macro_f1" in real[x] and not x.endswith("_cue")]
     if not langs:
         return t(ui, "top_real_none")
     n = sum(int(real[x].get("n", 0)) for x in langs)

@@ -609,10 +609,10 @@ def _estimator(df: pd.DataFrame, stmt: pd.DataFrame, s_index: dict[Any, int], la
         n = int(m.sum())
         n_by_slot = np.bincount(sl, minlength=n_l)
         own = n_by_slot >= q.MIN_LABELS_PER_LANGUAGE
-        train_all = _rates(confusion[ALL])
-        point = q.shrunk_rates(q.labeled_counts(y, pred, sl, n_l, k, w), train_all, own)
+        train = _rates(np.stack([confusion[x] for x in langs] + [confusion[ALL]]))
+        point = q.shrunk_rates(q.labeled_counts(y, pred, sl, n_l, k, w), train, own)
         reps = rng.multinomial(n, np.full(n, 1.0 / n), size=opts.n_boot)  # the labeled sample resampled
-        boot = q.shrunk_rates(q.labeled_counts(y, pred, sl, n_l, k, w, reps), train_all, own)
+        boot = q.shrunk_rates(q.labeled_counts(y, pred, sl, n_l, k, w, reps), train, own)
         acc = q.accuracy(y, pred, k, w, reps, opts.level)
         names = [*langs, "other languages"]
         info = {

@@ -159,15 +159,15 @@ def test_adjust_inverts_and_clips() -> None:
 
 
 def test_shrunk_rates_borrow_for_rare_themes() -> None:
-    """A language's row with no labels is the pooled row; a pooled row with no labels is the
-    training's; a row with many labels is (nearly) its own."""
-    train = row_rates(np.eye(K) * 90 + 2.5)
+    """A row with no labels is the training's; a row with many labels is nearly its own; a
+    language with too few labels uses all languages' labels."""
+    train = np.stack([row_rates(np.eye(K) * 90 + 2.5), row_rates(np.eye(K) * 60 + 10)])
     counts = np.zeros((2, K, K))
     counts[0, 4, 4], counts[0, 4, 0] = 800, 200  # language 0: `other` often read as theme 0
     counts[1, 4, 4] = 50
-    got = shrunk_rates(counts, train, own=np.array([True, False]))
-    np.testing.assert_allclose(got[0, 0], train[0])  # theme 0 never labeled anywhere: training's row
-    assert got[0, 4, 0] == pytest.approx(200 / 1002 + 2 * ((200 + 2 * train[4, 0]) / 1052) / 1002, rel=1e-9)
-    np.testing.assert_allclose(got[1], (counts.sum(axis=0) + 2 * train) / (counts.sum(axis=0).sum(axis=1,
-                                                                                                  keepdims=True) + 2))
+    got = shrunk_rates(counts, train, own=np.array([True, False]), m=10)
+    np.testing.assert_allclose(got[0, 0], train[0, 0])  # theme 0 never labeled: the training's row
+    assert got[0, 4, 0] == pytest.approx((200 + 10 * train[0, 4, 0]) / 1010)
+    pooled = counts.sum(axis=0)
+    np.testing.assert_allclose(got[1], (pooled + 10 * train[1]) / (pooled.sum(axis=1, keepdims=True) + 10))
     np.testing.assert_allclose(got.sum(axis=-1), 1)
