@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .config import SENTENCE_COLUMNS
+from .script import script_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,9 +26,11 @@ UNCERTAIN = "uncertain"
 
 
 def output_columns(labels: list[str], top_k: int = 1) -> list[str]:
-    """Columns added to the sentence table, in order."""
+    """Columns added to the sentence table, in order. `script` says whether a Chinese sentence is
+    written in Traditional or Simplified characters (empty without Han): the model reads
+    Traditional folded to Simplified, and the sentence itself is kept as written."""
     extra = [f"{name}_{k}" for k in range(2, top_k + 1) for name in ("theme", "confidence")]
-    return ["theme", "confidence", *[f"p_{c}" for c in labels], *extra, "model_version"]
+    return ["theme", "confidence", *[f"p_{c}" for c in labels], *extra, "script", "model_version"]
 
 
 def theme_columns(proba: np.ndarray, labels: list[str], top_k: int = 1,
@@ -91,6 +94,7 @@ def add_theme_columns(sentences: pd.DataFrame, proba: np.ndarray, labels: list[s
             out[name] = pd.array([None] * len(out), dtype=object)
         else:
             out[name] = values
+    out["script"] = [script_of(t) for t in out["sentence"]] if "sentence" in out else ""
     out["model_version"] = version
     return out
 
@@ -114,6 +118,8 @@ def classify_table(model: ThemeModel, sentences: Sequence[Sentence], schema: Any
             values = extra[f.name]
         elif f.name == "model_version":
             values = [model.version] * n
+        elif f.name == "script":
+            values = [script_of(t) for t in columns[SENTENCE_COLUMNS.index("sentence")]]
         else:
             values = themes[f.name]
             if values is None:
@@ -139,6 +145,6 @@ def output_schema(labels: list[str], version: str = "", top_k: int = 1, min_conf
 
     fields = [(c, pa.int64() if c in _INT_COLUMNS else pa.string()) for c in SENTENCE_COLUMNS]
     fields += [(c, pa.string()) for c in extra]
-    fields += [(c, pa.string() if c.startswith("theme") or c == "model_version" else pa.float64())
+    fields += [(c, pa.string() if c.startswith("theme") or c in ("model_version", "script") else pa.float64())
                for c in output_columns(labels, top_k)]
     return pa.schema(fields)

@@ -82,7 +82,7 @@ def test_add_theme_columns_is_the_old_classify(model, sentences) -> None:  # typ
     out = add_theme_columns(df, proba, model.labels, model.version, 7, 0.6)
     assert list(out.columns[len(df.columns):]) == ["theme", "confidence", *[f"p_{c}" for c in model.labels],
                                                   *[f"{n}_{k}" for k in range(2, 8) for n in ("theme", "confidence")],
-                                                  "model_version"]
+                                                  "script", "model_version"]
     assert out["theme"].dtype == object and out["theme_7"].isna().all() and out["confidence_7"].isna().all()
     best = proba.argmax(axis=1)
     want = np.where(proba.max(axis=1) < 0.6, "uncertain", np.asarray(model.labels, dtype=object)[best])

@@ -41,7 +41,9 @@ def test_rows_equal_segmented_sentences(local_out: Path, trained: Path) -> None:
     meta = json.loads((trained / "meta.json").read_text())
     labels = meta["labels"]
     assert list(df.columns[len(SENTENCE_COLUMNS):]) == ["theme", "confidence", *[f"p_{t}" for t in labels],
-                                                       "model_version"]
+                                                       "script", "model_version"]
+    assert set(df["script"]) <= {"", "simplified", "traditional"}
+    assert ((df["lang"] == "zh") == (df["script"] == "simplified")).mean() > 0.95
     assert set(df["theme"]) <= set(labels)
     assert (df[[f"p_{t}" for t in labels]].sum(axis=1) - 1).abs().max() < 1e-9
     assert (df["model_version"] == meta["version"]).all()
@@ -261,3 +263,22 @@ def test_excel_safe_csv_has_a_byte_order_mark(trained: Path, tmp_path: Path) -> 
         assert df.columns[0] == "statement_id"
         assert df["sentence"].tolist() == ["促进汽车消费。", ("'" if safe else "") + "=1+1扩大有效投资。"]
         assert pd.read_csv(errors, encoding="utf-8-sig")["reason"].tolist() == ["empty 'text'"]
+
+
+def test_traditional_statement_keeps_its_text_and_says_its_script(cli, trained: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue #13: Traditional text is read like Simplified, but the output keeps it as written."""
+    import opencc
+
+    simplified = "深入实施区域协调发展战略，推进西部大开发形成新格局。促进家电、汽车等大宗消费。"
+    traditional = opencc.OpenCC("s2t").convert(simplified)
+    assert traditional != simplified
+    for name, text in (("s", simplified), ("t", traditional)):
+        (tmp_path / f"2020-01-01_{name}.txt").write_text(text, encoding="utf-8")
+    r = cli("classify", tmp_path / "2020-01-01_s.txt", tmp_path / "2020-01-01_t.txt", "--model", trained,
+            "-o", tmp_path / "o.parquet")
+    assert r.code == 0, r.err
+    df = pd.read_parquet(tmp_path / "o.parquet")
+    s, t = df[df["statement_id"].str.endswith("_s")], df[df["statement_id"].str.endswith("_t")]
+    assert list(s["script"]) == ["simplified"] * 2 and list(t["script"]) == ["traditional"] * 2
+    assert "".join(t["sentence"]) == traditional and list(s["theme"]) == list(t["theme"])
+    assert list(t["theme"]) == ["regional", "consumption"]
