@@ -229,14 +229,15 @@ def _boot_counts(counts: np.ndarray, strata: np.ndarray, n_boot: int, rng: np.ra
         if s > TWO_STAGE_MAX_STATEMENTS:
             out += w @ counts[idx]
             continue
-        step = max(1, 2_000_000 // (s * counts.shape[1]))
-        a = alpha[idx]
+        cols = np.flatnonzero((alpha[idx] > 0).any(axis=0))  # only the languages present draw gammas
+        a = alpha[np.ix_(idx, cols)]
+        step = max(1, 2_000_000 // (s * len(cols)))
         for lo in range(0, n_boot, step):
             ww = w[lo : lo + step]
             g = rng.standard_gamma(np.broadcast_to(a, (len(ww), *a.shape)))
             g = np.where(a > 0, g, 0.0)
             p = g / g.sum(axis=2, keepdims=True)
-            out[lo : lo + step] += np.einsum("bs,bsc->bc", ww * n_sent[idx][None, :], p)
+            out[lo : lo + step, cols] += np.einsum("bs,bsc->bc", ww * n_sent[idx][None, :], p)
     return out
 
 

@@ -187,3 +187,20 @@ def test_refusals_exit_2_with_one_line_and_nothing_written(corpus: dict[str, Pat
     assert code == 2 and err.startswith("error: ") and message in err, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_quality_strings_exist_in_both_languages() -> None:
+    from pipeline.quality import EN, ZH
+
+    assert EN.keys() == ZH.keys()
+
+
+def test_chinese_page_with_labels(corpus: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "rep"
+    assert main(["report", str(corpus["classified"]), "-o", str(out), "--model", str(corpus["model"]), "-q",
+                 "--validation", str(corpus["sample"]), "--bootstrap", "100", "--ui", "zh"]) == 0
+    page = (out / "index.html").read_text()
+    assert "分类器在你标注的句子上的表现" in page and "误差率由本语料的 295 句标注测得" in page
+    assert "你的标注: " in page
+    summary = (out / "summary.md").read_text()
+    assert "## 分类器在你标注的句子上的表现" in summary and "| 精确率 |" in summary.replace("主题 | 精确率", "| 精确率")
