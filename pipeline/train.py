@@ -283,11 +283,21 @@ def fit(df: pd.DataFrame, taxonomy: Taxonomy, progress: bool = False, extra: Ext
     base = np.asarray(keyword_predict(X, df["lang"].tolist(), taxonomy))
     cv_scores: dict[str, Any] = {}
     base_scores: dict[str, Any] = {}
+    nnz = np.zeros(len(X), dtype=np.int64)
+    for _, vec in best.named_steps["tfidf"].transformer_list:
+        nnz += np.diff(vec.transform(X).indptr)
     for lang in sorted(df["lang"].unique()):
         m = (df["lang"] == lang).to_numpy()
         cv_scores[lang] = score(y[m], oof[m], labels)
         cv_scores[lang]["ece"] = expected_calibration_error(proba[m], y[m], classes)
         cv_scores[lang]["n"] = int(m.sum())
+        # What the report compares a corpus with to show drift (pipeline/quantify.py).
+        cv_scores[lang]["mean_confidence"] = round(float(proba[m].max(axis=1).mean()), 4)
+        cv_scores[lang]["no_feature_share"] = round(float((nnz[m] == 0).mean()), 4)
+        cv_scores[lang]["mean_proba_by_true"] = {
+            "labels": classes,
+            "rows_true_cols_proba": [[round(float(v), 4) for v in (proba[m & (y == c)].mean(axis=0)
+                                      if (m & (y == c)).any() else np.zeros(len(classes)))] for c in classes]}
         base_scores[lang] = score(y[m], base[m], labels)
     cv_scores["all"] = score(y, oof, labels)
     cv_scores["all"]["ece"] = expected_calibration_error(proba, y, classes)

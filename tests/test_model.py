@@ -29,6 +29,12 @@ def test_artifact_files_and_meta(trained: Path) -> None:
     for name in ("model.joblib", "scorer.json", "scorer.npz"):
         assert meta["sha256"][name] == sha256_file(trained / name)
     assert meta["labels"] == load_taxonomy().ids
+    for lang in ("en", "zh"):  # what the report's drift check compares a corpus with
+        sc = meta["cv"]["scores"][lang]
+        assert 0.5 < sc["mean_confidence"] <= 1 and 0 <= sc["no_feature_share"] < 0.05
+        rows = np.array(sc["mean_proba_by_true"]["rows_true_cols_proba"])
+        assert rows.shape == (5, 5) and np.allclose(rows.sum(axis=1), 1, atol=1e-3)
+        assert (rows.argmax(axis=1) == np.arange(5)).all()  # each theme's sentences most likely get it
     assert set(meta["versions"]) >= {"scikit-learn", "numpy", "joblib", "python"}
     card = (trained / "MODEL_CARD.md").read_text()
     for heading in ("## Intended use", "## Data", "## Metrics", "## Limits"):
