@@ -23,6 +23,11 @@ _NORMALIZE.update({0xFF05: ord("%"), 0xFF0E: ord("."), 0x3000: ord(" "), 0x00A0:
                    0xFEFF: ord(" "), 0x0D: ord(" "), 0x09: ord(" "), 0x0B: ord(" "),
                    0x0C: ord(" "), 0x85: ord(" "), 0x2028: ord(" "), 0x2029: ord(" "),
                    0x00: ord(" ")})
+# Invisible marks (zero-width, bidi controls, Hangul fillers): spaces, so a line of nothing else
+# is blank and no sentence starts or ends with one. Chinese and English text never needs them.
+_INVISIBLE = (0x061C, 0x115F, 0x1160, 0x180E, 0x200C, 0x200D, 0x200E, 0x200F, *range(0x202A, 0x202F),
+              *range(0x2060, 0x2065), *range(0x2066, 0x2070), 0x2800, 0x3164, 0xFFA0)
+_NORMALIZE.update(dict.fromkeys(_INVISIBLE, ord(" ")))
 _NORMALIZE_LONE_CR = dict(_NORMALIZE)
 _NORMALIZE_LONE_CR[0x0D] = ord("\n")
 # Most texts have nothing to map; finding that out is ten times cheaper than `translate`.
@@ -31,7 +36,8 @@ _NORMALIZE_ANY = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_NOR
 
 
 def normalize(text: str) -> str:
-    """Full-width digits/letters to ASCII, odd spaces to spaces; same length as `text`.
+    """Full-width digits/letters to ASCII, odd spaces and invisible marks to spaces; same
+    length as `text`.
 
     `\\r` becomes a space (CRLF ends) or, in a file with no `\\n` at all, a line break.
     """
@@ -54,9 +60,17 @@ _CJK_ANY = re.compile(r"[\u3000-\u9fff]")
 _WS_RUN = re.compile(r"\s{2,}|[\t\n\r\f\v]")
 
 
+# A line break between two digits of Chinese text: a wrap inside a number ("到202" | "7年"),
+# as browsers and PDF writers break runs of full-width digits.
+_DIGIT_BREAK = re.compile(r"(?<=\d)[ \t]*\n\s*(?=\d)")
+
+
 def tidy(span: str) -> str:
-    """Sentence text from a normalized span: whitespace collapsed, none beside Chinese."""
+    """Sentence text from a normalized span: whitespace collapsed, none beside Chinese (nor
+    a line break inside a number of Chinese text)."""
     s = span.strip()
+    if "\n" in s and _CJK_ANY.search(s):
+        s = _DIGIT_BREAK.sub("", s)
     if _WS_RUN.search(s):
         s = _WS.sub(" ", s)
     if " " in s and _CJK_ANY.search(s):
@@ -205,10 +219,12 @@ _BYLINE_SUFFIX = re.compile(
 
 _TERMINAL = ".!?。！？…"
 _CLOSERS = "\"'”’」』）)》】〕]"
+# A digit marker is followed by no digit: "28.8%" starting a wrapped line is no list item.
 _LIST_START = re.compile(
-    r"^(?:[•⁃▪●◦‣∙·]|\(?\d{1,2}[.)、．]|\(?[ivxIVX]{1,4}[.)]|\(?[a-zA-Z][.)]\s|[一二三四五六七八九十]+[、.．]"
+    r"^(?:[•⁃▪●◦‣∙·]|\(?\d{1,2}[.)、．](?!\d)|\(?[ivxIVX]{1,4}[.)]|\(?[a-zA-Z][.)]\s|[一二三四五六七八九十]+[、.．]"
     r"|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十\d]+[章节条部分]"
-    r"|(?:first|second|third|fourth|fifth|finally|firstly|secondly|thirdly)\b)",
+    # capitalized only: "first half of the year" on a wrapped line continues the sentence
+    r"|(?-i:(?:First|Second|Third|Fourth|Fifth|Finally|Firstly|Secondly|Thirdly|FIRST|SECOND|THIRD)\b))",
     re.I,
 )
 _MD_PREFIX = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+|>\s+)")
@@ -358,34 +374,78 @@ def _ends_terminal(s: str) -> bool:
     return bool(s) and s[-1] in _TERMINAL
 
 
+#: An English statement whose usual line length is at most this may be hard-wrapped (a PDF's
+#: text, e-mail, a fixed-width file); above it, each line is a paragraph and its length says nothing.
+WRAP_WIDTH_MAX = 150
+#: Lines of proportional type (PDF text) differ in characters at the same printed width.
+WRAP_SLACK = 0.9
+
+
+_ZH_END_INSIDE = re.compile(r"[。！？；]")
+
+
 def joins(prev: str, nxt: str, zh: bool, width: int = 0) -> bool:
     """Whether line `nxt` continues the sentence of line `prev` (a broken line).
 
     `width` is the statement's usual line length: a Chinese line without end
-    punctuation continues only when it is about that long (wrapped, not a heading).
+    punctuation continues only when it is about that long (wrapped, not a heading);
+    in hard-wrapped English, a line continues when the next line's first word would
+    not have fitted on it ("... the United" | "Nations has ..."): the wrap broke it.
     """
     if _LIST_START.match(nxt) and not prev.rstrip().endswith((",", "，", "、")):
         return False
     p = prev.rstrip()
-    if p.endswith((":", "：")):
-        return False
+    if p.endswith((":", "：")):  # a list or a quotation follows, unless a wrap broke a full line
+        if zh:
+            return width > 0 and len(p) >= max(16, 0.9 * width)
+        return nxt[:1].islower() and wrapped_here(p, nxt, width)
     if _ends_terminal(p):
         return True
     if p.endswith((",", "，", "、", ";", "；", "-", "–", "(", "（", "“", "《")):
         return True
-    if zh:
-        return len(p) >= max(16, 0.8 * width) and not _LIST_START.match(p)
+    if zh:  # a numbered line is a heading, unless a sentence ends inside it ("（三）……。解决好农业")
+        return len(p) >= max(16, 0.8 * width) and (not _LIST_START.match(p) or _ZH_END_INSIDE.search(p) is not None)
     first = nxt.lstrip()[:1]
     if first.islower():
         return True
     last_word = p.rsplit(None, 1)[-1].lower() if p.split() else ""
-    return last_word in _EN_CONTINUE_WORDS
+    return last_word in _EN_CONTINUE_WORDS or wrapped_here(p, nxt, width)
+
+
+def wrapped_here(prev: str, nxt: str, width: int) -> bool:
+    """Whether a wrap at `width` (an English statement's usual line length) broke `prev`:
+    the first word of `nxt` would have made it longer than nearly every line."""
+    if not 20 <= width <= WRAP_WIDTH_MAX:
+        return False
+    first = nxt.split(None, 1)
+    return bool(first) and len(prev) + 1 + len(first[0]) > WRAP_SLACK * width
+
+
+
+def continues_after_blank(prev: str, nxt: str, zh: bool) -> bool:
+    """Whether English `nxt` continues `prev` across blank lines: a page break inside a
+    sentence, which leaves a lower-case line after a line with no end punctuation."""
+    if zh or not nxt[:1].islower() or _LIST_START.match(nxt):
+        return False
+    p = prev.rstrip()
+    return not _ends_terminal(p) and not p.endswith((":", "："))
 
 
 def _usual_width(stripped: list[str]) -> int:
     """The 90th-percentile length of the non-empty lines: a wrapped line is about this long."""
     lengths = sorted(len(s) for s in stripped if s)
     return lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
+
+
+def wrap_width(stripped: list[str], width: int) -> int:
+    """`width` when English text looks hard-wrapped at it (at least five lines, and a quarter
+    of them, filled to about that length), else 0: in a short text the longest line says
+    nothing about wrapping (a title above one sentence would be joined to it)."""
+    if not 20 <= width <= WRAP_WIDTH_MAX:
+        return 0
+    lengths = [len(s) for s in stripped if s]
+    full = sum(1 for n in lengths if n >= 0.75 * width)
+    return width if full >= 5 and full >= 0.25 * len(lengths) else 0
 
 
 def clean(stmt: Statement, normalized: str | None = None) -> Cleaned:
@@ -424,15 +484,22 @@ def clean(stmt: Statement, normalized: str | None = None) -> Cleaned:
     raws = body.split("\n")
     stripped = [raw.strip() for raw in raws]
     width = _usual_width(stripped)
+    if not zh:
+        width = wrap_width(stripped, width)
     notice = None if may_hold_notice(body) else False
     number = text.count("\n", 0, stmt.body_start)
     pos = stmt.body_start
+    gap = False  # blank lines since the last content line
     for raw, s in zip(raws, stripped, strict=True):
         number += 1
         line_start, pos = pos, pos + len(raw) + 1
         if not s:
-            flush()
+            gap = True
             continue
+        if gap:
+            gap = False
+            if para and not continues_after_blank(para[-1][2], s, zh):
+                flush()
         start = line_start + len(raw) - len(raw.lstrip())
         end = start + len(s)
         reason = furniture_reason(s, notice)

@@ -33,7 +33,9 @@ MODEL_DIR = MODELS_DIR / MODEL_NAME
 #: Input file kinds the readers understand, by suffix.
 TEXT_SUFFIXES = (".txt", ".md")
 TABLE_SUFFIXES = (".csv", ".jsonl", ".parquet")
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES + TABLE_SUFFIXES
+#: Documents whose text is extracted: web pages (main text by trafilatura) and PDFs (text layer).
+DOCUMENT_SUFFIXES = (".html", ".htm", ".pdf")
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + TABLE_SUFFIXES + DOCUMENT_SUFFIXES
 #: Output table kinds, by suffix.
 OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet")
 

@@ -137,3 +137,18 @@ def is_future(date: str, today: dt.date | None = None) -> bool:
     parts = [int(x) for x in date.split("-")]
     now = [today.year, today.month, today.day][: len(parts)]
     return parts > now
+
+
+_YEAR = re.compile(r"(?<!\d)\d{4}(?=\d{4}(?!\d)|(?!\d))")  # also the year of 18990305
+
+
+def date_error(value: str) -> str:
+    """Why `parse_date` refused `value`, for a message: a real date outside the years a
+    statement can have (a typo like 1899 or 2201), or no date at all."""
+    shown = repr(value.strip()[:40])
+    m = _YEAR.search(value)
+    if m and not MIN_YEAR <= int(m.group()) <= MAX_YEAR:
+        fixed = value[: m.start()] + "2000" + value[m.end() :]
+        if parse_date(fixed) is not None:
+            return f"date {shown} is outside {MIN_YEAR}-{MAX_YEAR}"
+    return f"unparseable date {shown} (use YYYY, YYYY-MM or YYYY-MM-DD)"

@@ -220,3 +220,88 @@ def test_chinese_statement_with_headings_and_wrapped_lines() -> None:
         "（二）扩大有效投资",
         "发挥政府投资撬动作用，加快推进“十四五”规划重大工程项目建设，推动西部地区和东北地区承接产业转移。",
     ]
+
+
+# ---------------------------------------------------------------- hard-wrapped lines (issue 14)
+
+
+@pytest.mark.parametrize(
+    ("prev", "nxt", "zh", "width", "expected"),
+    [
+        # English wrapped at about 60 characters: the next word would not have fitted
+        ("regional conflicts and interwoven contradictions, the United", "Nations alone cannot hope to", False, 60,
+         True),
+        ("disputes. It has the duty to undertake this task and The", "Chinese Government", False, 60, True),
+        # ... but a short line (a heading), or a file of one paragraph per line, is left alone
+        ("III. Substantially increasing investment", "We will carry out the plan.", False, 60, False),
+        ("regional conflicts and interwoven contradictions, the United", "Nations alone", False, 1500, False),
+        # lower-case ordinals continue ("the first half"), capitalized ones start an item
+        ("In the", "first half of this year contracted foreign investment", False, 60, True),
+        ("We will do three things.", "First, stabilize growth.", False, 60, False),
+        # a colon at a wrapped line's end, with the sentence going on
+        ("revitalization of ten key industries:", "automobiles, steel, textiles and shipbuilding", False, 40, True),
+        ("The main tasks are:", "1. Stabilize growth", False, 40, False),
+        # Chinese: a number at a line's start is no list item; a numbered line with a sentence
+        # end inside is a paragraph's first line, not a heading
+        ("地方财政总收入完成20.67亿元，同比增长", "28.8%。商贸中心辐射带动能力显著增强", True, 24, True),
+        ("（三）统筹城乡发展，推进社会主义新农村建设。解决好农业、农村", "、农民问题，事关全面建设小康社会大局",
+         True, 30, True),
+        ("（三）统筹城乡发展，推进社会主义新农村建设", "解决好农业、农村、农民问题", True, 24, False),
+        ("他说：", "“一要吃饭，二要建设。”", True, 30, False),
+        ("陈云同志强调经济建设和人民生活必须兼顾，他说：", "“一要吃饭，二要建设。”", True, 25, True),
+    ],
+)
+def test_joins_hard_wrapped_lines(prev: str, nxt: str, zh: bool, width: int, expected: bool) -> None:
+    assert joins(prev, nxt, zh, width) is expected
+
+
+def test_wrapped_statement_gives_whole_sentences() -> None:
+    """As China's 1993 UN statement reads in ../shared/corpora (a PDF's text, 60 columns)."""
+    text = (
+        "It must be noted that in a world troubled by recurrent\n"
+        "regional conflicts and interwoven contradictions, the United\n"
+        "Nations alone cannot hope to resolve all international\n"
+        "disputes. The Chinese Government is of the view that, in\n"
+        "keeping with developments, the United Nations should be\n"
+        "restructured. In the\n"
+        "first half of this year contracted foreign investment grew.\n"
+        "17. Moreover, some countries pointed out that the security of\n"
+        "\n"
+        "the Mediterranean was at stake.\n"
+    )
+    assert [s for _, s in _sentences(text)] == [
+        "It must be noted that in a world troubled by recurrent regional conflicts and interwoven contradictions, "
+        "the United Nations alone cannot hope to resolve all international disputes.",
+        "The Chinese Government is of the view that, in keeping with developments, the United Nations should be "
+        "restructured.",
+        "In the first half of this year contracted foreign investment grew.",
+        # across a page break (a blank line, then the sentence goes on in lower case)
+        "17. Moreover, some countries pointed out that the security of the Mediterranean was at stake.",
+    ]
+
+
+def test_number_broken_over_two_lines_of_chinese() -> None:
+    text = "我国设备存量规模庞大，更新换代的需求十分可观。到２０２\n７年，设备投资规模要比２０２３年增长２５％\n以上。"
+    assert [s for _, s in _sentences(text, "zh")] == [
+        "我国设备存量规模庞大，更新换代的需求十分可观。", "到2027年，设备投资规模要比2023年增长25%以上。"]
+    assert tidy("in 2019\n2020 was a hard year.") == "in 2019 2020 was a hard year."  # English: two numbers
+
+
+# ---------------------------------------------------------------- invisible marks (issue 15)
+
+INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff\u3164"
+
+
+@pytest.mark.parametrize("mark", list(INVISIBLE))
+def test_a_line_of_invisible_marks_is_no_sentence(mark: str) -> None:
+    text = f"Growth held up.\n{mark * 3}\n{mark} Investment rose.{mark}\n"
+    got = segment_statement(Statement(id="t", text=text, origin="t", date="2023", lang="en"))
+    assert [s.sentence for s in got.sentences] == ["Growth held up.", "Investment rose."]
+    zh = segment_statement(Statement(id="t", text=f"增长。\n{mark * 2}\n投资。", origin="t", date="2023", lang="zh"))
+    assert [s.sentence for s in zh.sentences] == ["增长。", "投资。"]
+
+
+def test_short_text_is_not_taken_for_a_wrapped_one() -> None:
+    """In two lines the longest says nothing about a wrap width: a title stays a title."""
+    assert [s for _, s in _sentences("Title line without period\nWe will expand investment.\n")] == [
+        "Title line without period", "We will expand investment."]

@@ -8,6 +8,7 @@ A case builds its input in a folder and says what the command must do with it:
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,56 @@ def _symlink_loop(d: Path) -> list[Path]:
     return [root]
 
 
+def _link_out(d: Path) -> list[Path]:
+    _write(d / "elsewhere" / "2021_out.txt", "Consumption recovered.\n")
+    _folder(d / "links", {"good.md": GOOD_MD})
+    os.symlink(d / "elsewhere" / "2021_out.txt", d / "links" / "link.txt")
+    return [d / "links"]
+
+
+def _latin1_name(d: Path) -> list[Path]:
+    _folder(d / "names", {"good.md": GOOD_MD})
+    with open(os.path.join(os.fsencode(d / "names"), b"2020_caf\xe9.txt"), "wb") as f:
+        f.write(b"Consumption recovered.\n")
+    return [d / "names"]
+
+
+JAPANESE = ("政府は本日、経済対策を閣議決定した。物価高に対応するため、家計への支援を拡充するとともに、"
+            "賃上げを後押しする。日本銀行は金融緩和を継続する方針だ。")
+KOREAN = ("정부는 오늘 경제 대책을 발표했다. 물가 상승에 대응하기 위해 가계 지원을 확대하고 임금 인상을 "
+          "뒷받침할 계획이다. 한국은행은 기준금리를 동결하기로 결정했다.")
+PAGE = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Plan - Example News</title>"
+        "<meta property='article:published_time' content='2021-03-05'></head><body>"
+        "<nav><a href='/'>Home</a> | <a href='/news'>News</a> | <a href='/contact'>Contact us</a></nav>"
+        "<article><h1>Investment plan</h1><p>We will expand investment in new infrastructure this year. "
+        "Consumption of cars and home appliances will be supported.</p></article>"
+        "<footer>Copyright © 2021 Example News. All rights reserved.</footer></body></html>")
+
+
+def image_only_pdf() -> bytes:
+    """A one-page PDF whose page is an image and nothing else, as a scanner makes it."""
+    pixels = zlib.compress(bytes(range(256)) * 64)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 4 0 R >> >> "
+        b"/Contents 5 0 R >>",
+        b"<< /Type /XObject /Subtype /Image /Width 128 /Height 128 /ColorSpace /DeviceGray /BitsPerComponent 8 "
+        b"/Filter /FlateDecode /Length %d >>\nstream\n" % len(pixels) + pixels + b"\nendstream",
+        b"<< /Length 35 >>\nstream\nq 500 0 0 700 40 60 cm /Im1 Do Q\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 def _parquet_without_text(d: Path) -> list[Path]:
     d.mkdir(parents=True, exist_ok=True)
     pd.DataFrame({"date": ["2020"], "body": ["x"]}).to_parquet(d / "notext.parquet")
@@ -74,7 +125,7 @@ def _parquet_without_text(d: Path) -> list[Path]:
 STATEMENTS: dict[str, Case] = {
     "zero-byte file": Case(lambda d: _write(d / "empty.txt", b""), "error", "empty file"),
     "empty folder": Case(lambda d: _folder(d / "emptydir", {}), "error", "no input files"),
-    "only unsupported files": Case(lambda d: _folder(d / "unsup", {"a.pdf": b"%PDF-1.4", "b.docx": b"PK"}),
+    "only unsupported files": Case(lambda d: _folder(d / "unsup", {"a.odt": b"PK", "b.docx": b"PK"}),
                                    "error", "2 unsupported files"),
     "binary file named .txt": Case(lambda d: _write(d / "binary.txt", bytes(range(256)) * 4), "error",
                                    "binary file"),
@@ -112,7 +163,33 @@ STATEMENTS: dict[str, Case] = {
                                                        "消费持续恢复。\n"), "ok"),
     "right-to-left and emoji text": Case(lambda d: _write(d / "rtl.md", "---\ndate: 2020-01-01\n---\nالنمو الاقتصادي"
                                                           " 📈 We will boost consumption 🚗. שלום עולם. 🎉\n"), "ok"),
-    "symlink loop in a folder": Case(_symlink_loop, "partial", "unsupported file type", "self"),
+    "symlink loop in a folder": Case(_symlink_loop, "partial", "symbolic link to nothing readable", "self"),
+    # issue 15
+    "symlinked file outside the folder": Case(_link_out, "partial", "pass --follow-links to read it", "link.txt"),
+    "non-UTF-8 file name": Case(_latin1_name, "ok"),
+    "CSV row with a field too many": Case(lambda d: _write(d / "ragged.csv", "text,date\nGrowth held up.,2020\n"
+                                                           "EXTRA,Investment rose.,2021\n"),
+                                          "partial", "3 fields where the header has 2", "ragged.csv line 3"),
+    "CSV with two text columns": Case(lambda d: _write(d / "twotext.csv", "text,date,TEXT\nGrowth.,2020,Other.\n"),
+                                      "error", "two columns named 'text'"),
+    "Shift-JIS text": Case(lambda d: _write(d / "2020_sjis.txt", JAPANESE.encode("shift_jis")), "error",
+                           "unlikely Chinese"),
+    "EUC-KR text": Case(lambda d: _write(d / "2020_euckr.txt", KOREAN.encode("euc_kr")), "error", "unlikely Chinese"),
+    "date before 1900": Case(lambda d: _write(d / "old.md", "---\ndate: 1899-05-01\n---\nGrowth held up.\n"),
+                             "error", "date '1899-05-01' is outside 1900-2100"),
+    "front matter with CR line ends": Case(lambda d: _write(d / "cr.md", b"---\rdate: 2020-05-01\r---\rGrowth held "
+                                                            b"up.\rInvestment rose.\r"), "ok"),
+    "5,000-digit number in JSONL": Case(lambda d: _write(d / "big.jsonl", '{"text": "Growth.", "date": "2020", "n": '
+                                                         + "9" * 5000 + "}\n"), "error", "JSON value out of range"),
+    "100,000-deep JSON value": Case(lambda d: _write(d / "deep.jsonl", '{"text": "Growth.", "date": "2020", "n": '
+                                                     + "[" * 100_000 + "]" * 100_000 + "}\n"), "error",
+                                    "JSON nested too deeply"),
+    # issue 14
+    "the same statement twice": Case(lambda d: _folder(d / "twice", {"a.md": GOOD_MD, "b.md": GOOD_MD}), "partial",
+                                     "duplicate of", "b.md"),
+    "web page with site furniture": Case(lambda d: _write(d / "page.html", PAGE), "ok"),
+    "PDF without a text layer": Case(lambda d: _write(d / "2020_scan.pdf", image_only_pdf()), "error",
+                                     "no text layer"),
 }
 
 LABELED_ROWS = {
