@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, PipelineError
 
@@ -30,7 +30,8 @@ Input formats:
 Dates come from metadata, else a date at the start of the file name (2023-03-05_x.txt,
 2023_x.txt), else a full date in the first lines of the text, else --date.
 
-Exit codes: 0 done, 2 bad input (nothing written), 1 internal error, 130 interrupted.
+Exit codes: 0 done, 2 bad input (nothing written), 1 internal error, 130 interrupted (Ctrl-C),
+143 and 129 stopped by SIGTERM and SIGHUP.
 """
 
 
@@ -40,8 +41,11 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", help="source for statements whose metadata names none")
     p.add_argument("--lang", choices=["en", "zh"],
                    help="language of every statement (default: metadata, else detected)")
-    p.add_argument("--format", dest="fmt", choices=["txt", "md", "csv", "jsonl", "parquet"],
+    p.add_argument("--format", dest="fmt", choices=["txt", "md", "csv", "jsonl", "parquet", "html", "pdf"],
                    help="read every input (and stdin) as this format, whatever its suffix")
+    p.add_argument("--follow-links", action="store_true",
+                   help="in folders, also read symlinked files that point outside the folder (default: list them "
+                        "as failed)")
     p.add_argument("--strict", action="store_true",
                    help="stop at the first statement that cannot be read (default: list it and go on)")
     p.add_argument("--errors", metavar="FILE", help="write failed statements and why (.csv/.jsonl/.parquet)")
@@ -94,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Clean and segment statements, then label every sentence with a theme: the sentence "
             "table plus theme, confidence, one p_<theme> column per theme and model_version. "
+            "Statements with no date are classified too, with an empty date (`report` needs dates). "
             "Streams the input in chunks, so memory does not grow with its size."
         ),
         epilog=_EPILOG,
@@ -104,7 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="output table: .csv, .jsonl or .parquet (default: JSON lines on stdout)")
     cl.add_argument("--model", metavar="DIR", help="model folder (default: models/theme-classifier)")
     cl.add_argument("--sentences", action="store_true",
-                    help="each row (or line) is already one sentence: do not clean or segment again")
+                    help="each row (or line) is already one sentence: do not clean or segment again; the "
+                         "input's other columns (your own doc, paragraph, ... columns, as text) are kept in the "
+                         "output so the labels can be joined back (id is statement_id; a name the output uses, "
+                         "such as theme, becomes input_theme)")
     cl.add_argument("--top-k", type=int, default=1, metavar="K",
                     help="also give the 2nd..Kth most likely themes (columns theme_2, confidence_2, ...)")
     cl.add_argument("--min-confidence", type=float, default=0.0, metavar="P",
@@ -117,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="with --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster "
                          "with --jobs workers)")
     cl.add_argument("--excel-safe", action="store_true",
-                    help="in CSV output, prefix cells starting with = + - @ with ' so spreadsheets show them as text")
+                    help="in CSV output and the --errors file: prefix cells starting with = + - @ with ' so "
+                         "spreadsheets show them as text, and start the file with a UTF-8 byte-order mark so "
+                         "Excel shows Chinese correctly")
     cl.set_defaults(func=cmd_classify)
 
     tr = sub.add_parser(
@@ -133,8 +143,33 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("inputs", nargs="*", metavar="INPUT", help="labeled files or folders (default: data/labeled)")
     tr.add_argument("--out", metavar="DIR", help="model folder (default: models/theme-classifier)")
     tr.add_argument("--themes", metavar="FILE", help="theme taxonomy (default: data/themes.toml)")
+    tr.add_argument("--add", nargs="+", metavar="LABELS", default=[],
+                    help="also train on your own labeled sentences (CSV/JSONL with label and text or sentence, e.g. a "
+                         "filled `policy-themes sample` file); they stay yours: recorded in the model card, never "
+                         "copied into data/. Needs --out")
+    tr.add_argument("--weight", type=float, default=1.0, metavar="W",
+                    help="with --add: how much each of your sentences counts against a team sentence (default 1)")
     tr.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
     tr.set_defaults(func=cmd_train)
+
+    ad = sub.add_parser(
+        "adapt",
+        help="adapt the model to your corpus (unlabeled): a new model folder for report/classify --model",
+        description=(
+            "Adapt the theme classifier to your own statements without labeling anything: TF-IDF statistics are "
+            "refitted on your corpus's sentences, then the model is retrained once with the sentences it is sure "
+            "of as extra examples (self-training). On real government work reports this halved the `other` "
+            "sentences sent to a theme (README, 'Adapting to your corpus'). Takes a few minutes on two cores. "
+            "Writes a normal model folder (its card says what it was adapted to); use it with --model."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_read_options(ad)
+    ad.add_argument("--out", metavar="DIR", required=True, help="new model folder, e.g. models/my-corpus")
+    ad.add_argument("--model", metavar="DIR", help="the model to start from (default: models/theme-classifier)")
+    ad.add_argument("--themes", metavar="FILE", help="theme taxonomy (default: data/themes.toml)")
+    ad.set_defaults(func=cmd_adapt)
 
     rp = sub.add_parser(
         "report",
@@ -208,6 +243,67 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--errors-shown", type=int, default=10, metavar="N", help="most confident errors to list")
     ev.add_argument("-q", "--quiet", action="store_true", help="print nothing (use with --json FILE)")
     ev.set_defaults(func=cmd_evaluate)
+
+    sa = sub.add_parser(
+        "sample",
+        help="draw a random sample of your corpus's sentences for people to label",
+        description=(
+            "Clean and segment statements as `report` does, then draw a random sample of their sentences "
+            "for a person to label (`policy-themes label`), so the report can use error rates measured on "
+            "your own text. Writes a CSV (sample_id, statement_id, date, source, lang, sentence_index, "
+            "sentence, context_before, context_after, weight, label, unsure) without the model's predictions, "
+            "and beside it SAMPLE.json recording how it was drawn. The same inputs and seed give the same "
+            "sample; its rows are in random order, so any first rows of it are a random sample too."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_read_options(sa)
+    sa.add_argument("-o", "--output", metavar="SAMPLE.csv", required=True,
+                    help="the sample file (.csv); refused if it already holds labels")
+    sa.add_argument("-n", type=int, default=300, metavar="N",
+                    help="sentences to draw (default 300); all of them when the corpus has fewer")
+    sa.add_argument("--seed", type=int, metavar="S", help="random seed (default: fixed, so reruns agree)")
+    sa.add_argument("--strategy", choices=["random", "uncertain"], default="random",
+                    help="random (default): a probability sample, for measuring error rates; uncertain: the "
+                         "sentences the model is least sure of, for training only (marked so the report refuses it)")
+    sa.add_argument("--stratify-by", choices=["period", "lang", "period,lang"], metavar="FIELD",
+                    help="draw the same number of sentences from each period (or language, or both; equal "
+                         "allocation); each row's weight is its stratum's sentences / rows drawn from it")
+    sa.add_argument("--period", choices=["year", "quarter", "month"],
+                    help="time unit of the periods (default: chosen from the dates as `report` does)")
+    sa.add_argument("--context", type=int, default=1, metavar="K",
+                    help="sentences before and after each one shown to the labeler (default 1)")
+    sa.add_argument("--model", metavar="DIR",
+                    help="with --strategy uncertain: the model folder (default: models/theme-classifier)")
+    sa.add_argument("--label-studio", metavar="FILE.json",
+                    help="also write a Label Studio import file, and its labeling config as FILE.xml")
+    sa.add_argument("--excel-safe", action="store_true",
+                    help="prefix cells starting with = + - @ with ' so spreadsheets show them as text")
+    sa.set_defaults(func=cmd_sample)
+
+    lb = sub.add_parser(
+        "label",
+        help="label a sample in your browser: an offline page on 127.0.0.1",
+        description=(
+            "Serve a labeling page for a sample file on 127.0.0.1 only (nothing leaves the machine): one "
+            "sentence at a time with its neighbours, keys 1-9 for the themes in taxonomy order, u for unsure, "
+            "left arrow or Backspace to go back, right arrow or s to skip. Every answer is written to the file "
+            "at once (atomically), so stopping the server (Ctrl-C) loses nothing; running it again resumes at "
+            "the first unlabeled sentence."
+        ),
+    )
+    lb.add_argument("sample", metavar="SAMPLE.csv", help="a sample file from `policy-themes sample`")
+    lb.add_argument("--out", metavar="FILE.csv",
+                    help="write the labeled sample here (default: into SAMPLE.csv itself); resumes from it "
+                         "when it exists")
+    lb.add_argument("--themes", metavar="FILE", help="theme taxonomy (default: data/themes.toml)")
+    lb.add_argument("--port", type=int, default=0, metavar="P", help="port on 127.0.0.1 (default: a free one)")
+    lb.add_argument("--lang", dest="ui_lang", choices=["en", "zh"],
+                    help="language of the page (default: the sample's majority language; the page can switch)")
+    lb.add_argument("--no-browser", action="store_true", help="only print the address; do not open a browser")
+    lb.add_argument("-q", "--quiet", action="store_true", help="print only the address")
+    lb.set_defaults(func=cmd_label)
     return parser
 
 
@@ -288,7 +384,8 @@ def _read_options(args: argparse.Namespace) -> ReadOptions:
 
         if is_future(date):
             raise InputError(f"--date {args.date}: is after today; a statement cannot come from the future")
-    return ReadOptions(date=date, source=args.source, lang=args.lang, fmt=args.fmt)
+    return ReadOptions(date=date, source=args.source, lang=args.lang, fmt=args.fmt, follow_links=args.follow_links,
+                       dedupe=not getattr(args, "sentences", False))
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -307,16 +404,19 @@ def cmd_classify(args: argparse.Namespace) -> int:
         raise InputError("--removed and --statements belong to `segment`; use it for the cleaning details")
     opts = ClassifyOptions(model_path=args.model, sentences_mode=args.sentences, top_k=args.top_k,
                            min_confidence=args.min_confidence, segmenter=args.segmenter)
+    from dataclasses import replace
+
+    read_opts = replace(_read_options(args), need_date=False)  # labels need no date; an undated row has ""
     if args.engine == "dask":
         from .distributed import run_classify_dask
 
-        run = run_classify_dask(args.inputs, _read_options(args), opts, args.output, scheduler=args.scheduler,
+        run = run_classify_dask(args.inputs, read_opts, opts, args.output, scheduler=args.scheduler,
                                 n_workers=max(args.jobs, 2), chunk_size=args.chunk_size, strict=args.strict,
                                 progress=_progress_wanted(args))
     else:
         if args.scheduler:
             raise InputError("--scheduler goes with --engine dask")
-        run = run_classify(args.inputs, _read_options(args), opts, args.output, jobs=args.jobs,
+        run = run_classify(args.inputs, read_opts, opts, args.output, jobs=args.jobs,
                            chunk_size=args.chunk_size, strict=args.strict, progress=_progress_wanted(args),
                            excel_safe=args.excel_safe)
     if args.errors:
@@ -324,7 +424,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
         rows = [(f.origin, f.reason, "failed") for f in run.failures]
         rows += [(f.origin, f.reason, "no content") for f in run.no_content]
-        write_table(pd.DataFrame(rows, columns=["origin", "reason", "status"]), args.errors)
+        write_table(pd.DataFrame(rows, columns=["origin", "reason", "status"]), args.errors, excel=args.excel_safe)
     _say(args, run.summary())
     return 0
 
@@ -384,24 +484,60 @@ def cmd_train(args: argparse.Namespace) -> int:
     from . import config
     from .train import run_training
 
-    _check_separate([*(args.inputs or [config.LABELED_DIR]), args.themes or config.THEMES_FILE],
+    if args.add and not args.out:
+        raise InputError("--add needs --out DIR: a model with your labels goes in your own folder, "
+                         "not over the shipped one")
+    _check_separate([*(args.inputs or [config.LABELED_DIR]), args.themes or config.THEMES_FILE, *args.add],
                     [("--out", args.out or config.MODEL_DIR)])
     meta = run_training([Path(p) for p in args.inputs] or None,
                         Path(args.out) if args.out else None,
                         Path(args.themes) if args.themes else None,
-                        progress=_progress_wanted(args))
+                        progress=_progress_wanted(args), add=[Path(p) for p in args.add], add_weight=args.weight)
     cv, base = meta["cv"]["scores"], meta["baseline"]["scores"]
     lines = [f"trained {meta['name']} {meta['version']} on {meta['n_sentences']} sentences "
              f"in {meta['train_seconds']} s; parameters {meta['params']}"]
     for lang in [*meta["languages"], "all"]:
         lines.append(f"  {lang}: cross-validated macro-F1 {cv[lang]['macro_f1']:.3f} "
                      f"(keyword baseline {base[lang]['macro_f1']:.3f})")
-    real = meta.get("real_text_check")
-    if real:
-        lines.append("  real statements: " + ", ".join(
-            f"{k} macro-F1 {v['macro_f1']:.3f}, over themes present {v['macro_f1_present']:.3f} (n={v['n']})"
-            for k, v in real.items()))
-    _say(args, "\n".join(lines))
+    _say(args, "\n".join(lines + _real_lines(meta)))
+    return 0
+
+
+def _real_lines(meta: dict[str, Any]) -> list[str]:
+    real = meta.get("real_text_check") or {}
+    return [f"  real statements, {'cue-picked' if k.endswith('_cue') else 'natural mix'} {k.split('_')[0]} "
+            f"(n={v['n']}): macro-F1 over themes present {v['macro_f1_present']:.3f}"
+            + (f", other sent to a theme {v['other_to_theme']:.1%}" if v.get("other_to_theme") is not None else "")
+            for k, v in real.items()]
+
+
+def cmd_adapt(args: argparse.Namespace) -> int:
+    from . import config
+    from .train import run_adaptation
+    from .workflow import segment_inputs
+
+    base = Path(args.model) if args.model else config.MODEL_DIR
+    _check_separate([*args.inputs, base, args.themes or config.THEMES_FILE, config.LABELED_DIR],
+                    [("--out", args.out)])
+    from .model import read_meta
+    from .writers import check_output_dir
+
+    read_meta(base)  # fail before reading the corpus
+    check_output_dir(Path(args.out), "a model folder")
+    run = segment_inputs(args.inputs, _read_options(args), segmenter=args.segmenter, strict=args.strict,
+                         progress=_progress_wanted(args))
+    texts = [s.sentence for s in run.sentences]
+    if len(texts) < 200:
+        raise InputError(f"{', '.join(args.inputs)}: {len(texts)} sentences; adapting needs at least 200 "
+                         "(the corpus's own statistics)")
+    described = {"inputs": [str(Path(p).resolve()) if p != "-" else "stdin" for p in args.inputs],
+                 "n_statements": run.n_ok, "failed": len(run.failures)}
+    meta = run_adaptation(texts, Path(args.out), base, described, Path(args.themes) if args.themes else None,
+                          progress=_progress_wanted(args))
+    ad = meta["adapted"]
+    _say(args, "\n".join([f"adapted {meta['name']} {meta['version']} to {ad['n_sentences']} sentences of "
+                          f"{ad['n_statements']} statements ({ad['n_pseudo_labels']} pseudo-labels) in "
+                          f"{meta['train_seconds']} s; use it with --model {args.out}", *_real_lines(meta)]))
     return 0
 
 
@@ -432,15 +568,94 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where Ctrl-C raises KeyboardInterrupt, so a run stopped by
+    `kill`, a job scheduler or a closing terminal cleans up exactly as an interrupted one."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stopped(e: KeyboardInterrupt) -> int:
+    """Say in one line how the run was stopped; the exit status is 128 + the signal's number."""
+    import contextlib
+    import signal
+
+    if isinstance(e, Terminated):
+        text, code = f"terminated ({signal.Signals(e.signum).name})", 128 + e.signum
+    else:
+        text, code = "interrupted", 130
+    with contextlib.suppress(OSError):  # stderr may be the terminal that just closed (SIGHUP)
+        print(text, file=sys.stderr)
+    return code
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from .sample import SampleOptions, check_outputs, draw_sample, output_paths, population_of, summary, write_sample
+    from .workflow import segment_inputs
+
+    opts = SampleOptions(n=args.n, seed=args.seed, strategy=args.strategy, stratify_by=args.stratify_by,
+                         period=args.period, context=args.context)
+    opts.check()
+    if args.removed or args.statements:
+        raise InputError("--removed and --statements belong to `segment`; use it for the cleaning details")
+    if args.model and opts.strategy != "uncertain":
+        raise InputError("--model goes with --strategy uncertain (a random sample needs no model)")
+    uncertain = opts.strategy == "uncertain"
+    _check_outputs([args.errors])
+    check_outputs(args.output, args.label_studio)
+    _check_separate([*args.inputs, _model_input(args) if uncertain else None],
+                    [*output_paths(args.output, args.label_studio), ("--errors", args.errors)])
+    model = None
+    if uncertain:
+        from .model import load_model
+
+        model = load_model(args.model)
+    run = segment_inputs(args.inputs, _read_options(args), segmenter=args.segmenter, strict=args.strict,
+                         progress=_progress_wanted(args))
+    pop = population_of(run, opts)
+    proba, info = None, None
+    if model is not None:
+        from .sample import margins_proba
+
+        proba = margins_proba(pop.frame["sentence"].tolist(), model.predict_proba)
+        info = {"path": os.path.abspath(model.path or _model_input(args)), "version": model.version}
+    sample = draw_sample(pop, opts, inputs=args.inputs, proba=proba, model_info=info)
+    from .themes import load_taxonomy
+
+    write_sample(sample, args.output, args.label_studio, load_taxonomy().ids, excel=args.excel_safe)
+    if args.errors:
+        from .writers import write_table
+
+        write_table(run.failures_frame(), args.errors)
+    _say(args, run.summary())
+    _say(args, summary(sample, args.output))
+    if args.label_studio and not args.quiet:
+        from .sample import label_studio_config, label_studio_config_path
+
+        print(f"Label Studio: import {args.label_studio}; labeling config (also in "
+              f"{label_studio_config_path(args.label_studio)}):", file=sys.stderr)
+        print(label_studio_config(load_taxonomy().ids), end="")
+    return 0
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    from .labeler import run_labeler
+
+    return run_labeler(Path(args.sample), out=Path(args.out) if args.out else None,
+                       themes=Path(args.themes) if args.themes else None, port=args.port, ui_lang=args.ui_lang,
+                       open_browser=not args.no_browser, say=lambda text: _say(args, text))
+
+
 def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
         return func(args)
     except PipelineError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM/SIGHUP (`Terminated`)
+        return _stopped(e)
     except BrokenPipeError:
         # The reader of our stdout went away (e.g. `| head`): not an error of ours.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -461,9 +676,8 @@ def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) ->
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
-    except KeyboardInterrupt:  # before or after a command runs (it catches its own)
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # before or after a command runs (it catches its own)
+        return _stopped(e)
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -483,27 +697,43 @@ def _main(argv: Sequence[str] | None) -> int:
 def entry() -> None:
     """The process entry point (`policy-themes`, `python -m pipeline`).
 
-    After an interrupt the process leaves with `os._exit(130)`: Python would otherwise re-raise
-    SIGINT at exit when a KeyboardInterrupt passed through a C extension's start-up code, even
-    though it was handled, and the exit status would say "killed" instead of 130.
+    SIGTERM and SIGHUP are handled as Ctrl-C is (`Terminated`): one line, temporary files
+    removed, exit 143 or 129; unless they were ignored when the process started (`nohup`).
 
-    Once the command has returned, its outputs are complete (or were never started), so an
-    interrupt during the interpreter's own shutdown is ignored: it would otherwise end a
-    finished run as "killed by SIGINT" with no message.
+    After an interrupt the process leaves with `os._exit(128 + signal)`: Python would otherwise
+    re-raise SIGINT at exit when a KeyboardInterrupt passed through a C extension's start-up
+    code, even though it was handled, and the exit status would say "killed" instead of 130.
+
+    Once the command has returned, its outputs are complete (or were never started), so a stop
+    signal during the interpreter's own shutdown is ignored: it would otherwise end a finished
+    run as "killed by SIGINT" with no message.
     """
+    import contextlib
     import signal
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated(signum)
+
+    stops = [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    for sig in stops[1:]:
+        if signal.getsignal(sig) == signal.SIG_DFL:
+            signal.signal(sig, terminate)
+
+    def ignore_stops() -> None:
+        for sig in stops:
+            signal.signal(sig, signal.SIG_IGN)
 
     try:
         code = main()
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except KeyboardInterrupt:  # between the command's return and the line above
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        print("interrupted", file=sys.stderr)
-        code = 130
-    if code == 130:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(130)
+        ignore_stops()
+    except KeyboardInterrupt as e:  # between the command's return and the line above
+        ignore_stops()
+        code = _stopped(e)
+    if code in {128 + s for s in stops}:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError):
+                stream.flush()
+        os._exit(code)
     raise SystemExit(code)
 
 

@@ -84,10 +84,50 @@ def check_output_dir(path: str | Path, what: str = "a folder") -> Path:
     return _check_parent(p)
 
 
+def _temp_prefix(path: Path) -> str:
+    """Temporary names beside `path` carry their writer's pid (`.NAME.PID.XXXXXXXX.tmp`), so a
+    later run can tell one left by a run killed outright (its pid is gone) from one being written."""
+    return f".{path.name}.{os.getpid()}."
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # someone else's process, or no pid at all: leave it
+        return True
+    return True
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Remove the temporary files and folders beside `path` left by runs killed outright
+    (`kill -9`, power loss), whose writing process no longer exists; others' are left alone."""
+    import re
+
+    parent = path.parent if str(path.parent) else Path(".")
+    pattern = re.compile(re.escape(f".{path.name}.") + r"(\d+)\.[a-z0-9_]{8}\.tmp")
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        m = pattern.fullmatch(name)
+        if m is None or _alive(int(m.group(1))):
+            continue
+        stale = parent / name
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path beside `path`, renamed over it only when the block succeeds."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    remove_stale_temps(path)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent or ".")
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)
@@ -119,7 +159,8 @@ def excel_safe(df: pd.DataFrame) -> pd.DataFrame:
 
 def _write_frame(df: pd.DataFrame, path: Path, fmt: str, excel: bool) -> None:
     if fmt == ".csv":
-        (excel_safe(df) if excel else df).to_csv(path, index=False, encoding="utf-8")
+        # Excel reads a CSV without a byte-order mark in a legacy code page (garbling Chinese).
+        (excel_safe(df) if excel else df).to_csv(path, index=False, encoding="utf-8-sig" if excel else "utf-8")
     elif fmt == ".jsonl":
         df.to_json(path, orient="records", lines=True, force_ascii=False)
     elif fmt == ".parquet":
@@ -149,7 +190,8 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     """A temporary folder beside `target`, swapped in for it only when the block succeeds."""
     import fcntl
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    remove_stale_temps(target)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
     try:
         yield tmp
         umask = os.umask(0)
