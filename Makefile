@@ -15,7 +15,7 @@ TRAIN_CODE := $(addprefix pipeline/,train.py features.py scorer.py model.py cali
 REPORT := reports/index.html
 BROWSER := $(VENV)/.browser-stamp
 
-.PHONY: help install browser test lint typecheck check segment train evaluate report bench clean distclean
+.PHONY: help install browser test test-fast lint typecheck check segment train evaluate report bench clean distclean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_./-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -42,6 +42,11 @@ typecheck: $(STAMP) ## mypy over the package
 
 test: $(STAMP) $(BROWSER) lint typecheck ## lint, type-check and run the test suite (browser test included)
 	$(VENV)/bin/pytest -q
+
+# Never the model: tests that use it (or train, run the CLI in subprocesses, or a browser) are
+# marked `slow` by tests/conftest.py and left out.
+test-fast: $(STAMP) ## the edit loop: unit tests only, no model, subprocess or browser tests (under a minute)
+	env -u POLICY_THEMES_TEST_MODEL $(VENV)/bin/pytest -q -m "not slow" --durations=5
 
 $(SENTENCES): $(STAMP) $(CODE) $(STATEMENTS)
 	@mkdir -p build
