@@ -32,6 +32,25 @@ REQUIRED = ("text", "label")
 # ---------------------------------------------------------------- data
 
 
+def read_label_table(path: Path) -> tuple[pd.DataFrame, int]:
+    """A labeled CSV or JSONL file as text columns with folded names, and the file line of its
+    first row (for errors that name the line)."""
+    name = str(path)
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(f"{name}: empty file")
+    text = decode(data, name)
+    try:
+        if path.suffix.lower() == ".jsonl":
+            df, first_row = pd.read_json(io.StringIO(text), lines=True, dtype=False), 1
+        else:
+            df, first_row = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False), 2
+    except (ValueError, pd.errors.ParserError) as e:
+        raise InputError(f"{name}: malformed ({str(e).splitlines()[0]})") from None
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    return df, first_row
+
+
 def read_labeled(paths: Sequence[Path], taxonomy: Taxonomy, for_training: bool = True) -> pd.DataFrame:
     """Read and check labeled files (CSV/JSONL with `text,label`, optional `group`, `lang`).
 
@@ -44,20 +63,7 @@ def read_labeled(paths: Sequence[Path], taxonomy: Taxonomy, for_training: bool =
     known = set(taxonomy.ids)
     for path in paths:
         name = str(path)
-        data = path.read_bytes()
-        if not data.strip():
-            raise InputError(f"{name}: empty file")
-        text = decode(data, name)
-        try:
-            if path.suffix.lower() == ".jsonl":
-                df = pd.read_json(io.StringIO(text), lines=True, dtype=False)
-                first_row = 1
-            else:
-                df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-                first_row = 2
-        except (ValueError, pd.errors.ParserError) as e:
-            raise InputError(f"{name}: malformed ({str(e).splitlines()[0]})") from None
-        df.columns = [str(c).strip().lower() for c in df.columns]
+        df, first_row = read_label_table(path)
         missing = [c for c in REQUIRED if c not in df.columns]
         if missing:
             raise InputError(f"{name}: missing required column {missing[0]!r} (found: {', '.join(df.columns)})")
@@ -97,6 +103,11 @@ def read_labeled(paths: Sequence[Path], taxonomy: Taxonomy, for_training: bool =
     where = ", ".join(map(str, paths))
     if len(counts) < 2:
         raise InputError(f"{where}: only one theme ({counts.index[0]}) in the labeled data")
+    n_groups = out["group"].nunique()
+    if n_groups < config.CV_FOLDS:
+        raise InputError(f"{where}: the labeled sentences are in {n_groups} group{'s' if n_groups != 1 else ''} "
+                         f"(column `group`); grouped cross-validation needs at least {config.CV_FOLDS} groups, one "
+                         "per fold: give more groups, or leave `group` empty for sentences that stand alone")
     for tid in taxonomy.ids:
         n = int(counts.get(tid, 0))
         if n < config.MIN_EXAMPLES_PER_THEME:
@@ -519,17 +530,7 @@ def read_user_labels(paths: Sequence[Path], taxonomy: Taxonomy) -> tuple[pd.Data
     known = set(taxonomy.ids)
     for path in paths:
         name = str(path)
-        text = decode(path.read_bytes(), name)
-        try:
-            if path.suffix.lower() == ".jsonl":
-                df = pd.read_json(io.StringIO(text), lines=True, dtype=False)
-                first_row = 1
-            else:
-                df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-                first_row = 2
-        except (ValueError, pd.errors.ParserError) as e:
-            raise InputError(f"{name}: malformed ({str(e).splitlines()[0]})") from None
-        df.columns = [str(c).strip().lower() for c in df.columns]
+        df, first_row = read_label_table(path)
         col = "text" if "text" in df.columns else "sentence" if "sentence" in df.columns else None
         if col is None or "label" not in df.columns:
             raise InputError(f"{name}: needs columns label and text (or sentence); found {', '.join(df.columns)}")
