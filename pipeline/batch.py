@@ -31,8 +31,9 @@ from .clean import normalize, tidy
 from .config import SENTENCE_COLUMNS, STATEMENT_FIELDS
 from .errors import InputError, PipelineError
 from .model import ThemeModel, load_model
-from .readers import ReadOptions, detect_lang, read_statements
+from .readers import ReadOptions, read_statements
 from .records import Failure, Sentence, Statement
+from .script import lang_of
 from .segment import segment_statement
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ def sentences_of(stmt: Statement) -> list[Sentence]:
         pos += len(line) + 1
         sent = tidy(norm[start:end])
         if sent:
-            lang = stmt.lang if stmt.lang else detect_lang(sent)
+            lang = stmt.lang if stmt.lang else lang_of(sent)
             out.append(Sentence(stmt.id, stmt.date or "", stmt.source, lang, stmt.speaker, len(out), start, end,
                                 sent))
     return out

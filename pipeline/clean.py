@@ -9,9 +9,11 @@ what a line is; each removal carries its reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .records import Removed, Statement
+from .script import CJK_CHAR, CJK_CLASS, HAN_CLASS
 
 # ---------------------------------------------------------------- normalization
 
@@ -51,12 +53,11 @@ def normalize(text: str) -> str:
     return text.translate(_NORMALIZE)
 
 
-_HAN_CHARS = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _WS = re.compile(r"\s+")
-_WS_NEAR_HAN = re.compile(rf"(?<=[{_HAN_CHARS}])\s+|\s+(?=[{_HAN_CHARS}])")
-
-
-_CJK_ANY = re.compile(r"[\u3000-\u9fff]")
+# No space belongs beside a Han character or CJK punctuation; `_CJK_ANY` is the cheap test for
+# any of them first (the same class, so `tidy` and `is_tidy` agree).
+_WS_NEAR_HAN = re.compile(rf"(?<=[{CJK_CLASS}])\s+|\s+(?=[{CJK_CLASS}])")
+_CJK_ANY = CJK_CHAR
 _WS_RUN = re.compile(r"\s{2,}|[\t\n\r\f\v]")
 
 
@@ -192,7 +193,7 @@ _NAV_WORDS = re.compile(
 )
 _BYLINE_LINE = re.compile(
     r"^(?:by|reporters?|correspondents?|本报记者|记者|通讯员|新华社记者|本报通讯员)\s+"
-    r"[\w\u4e00-\u9fff·.\- ]{1,40}$",
+    rf"[\w{HAN_CLASS}·.\- ]{{1,40}}$",
     re.I,
 )
 _NO_TEXT = re.compile(r"^[\W_]*$")
@@ -230,17 +231,26 @@ _LIST_START = re.compile(
 _MD_PREFIX = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+|>\s+)")
 _HEADING_MD = re.compile(r"^#{1,6}\s+")
 
-# Speaker turns: "Reporter:", "Jin Zhuanglong:", "记者：", "李明：".
+# Speaker turns: "Reporter:", "Jin Zhuanglong:", "记者：", "李明：". The patterns are matched at
+# a line's start and, inside a line, after a sentence end (`inline_speaker_tags`).
 _EN_ROLES = (
     "reporter|journalist|host|moderator|interviewer|question|answer|q|a|spokesperson|spokesman|"
     "spokeswoman|minister|vice minister|chairman|governor|mayor|director|premier|president|"
     "official|audience|participant"
 )
+# Words that make a tag a role wherever they stand in it ("NDRC spokesperson Meng Wei"); "Q",
+# "A", "Question" and "Answer" only alone and capitalized ("Plan A:", "The question:", "a:" are
+# content).
+_EN_ROLE_ALONE = frozenset(("Q", "A", "Question", "Answer", "QUESTION", "ANSWER"))
+_EN_ROLE_WORDS = frozenset(_EN_ROLES.replace("vice minister|", "").split("|")) - {"q", "a", "question", "answer"}
 _EN_SPEAKER = re.compile(
-    r"^((?:[A-Z][\w.'’-]*|of|the|and|for|at|on|deputy|vice|(?:" + _EN_ROLES + r"))"
+    r"((?:[A-Z][\w.'’-]*|of|the|and|for|at|on|deputy|vice|(?:" + _EN_ROLES + r"))"
     r"(?:\s+(?:[A-Z][\w.'’-]*|of|the|and|for|at|on|deputy|vice|general|(?:" + _EN_ROLES + r"))){0,6})"
     r"\s*[:：]\s+(?=\S)",
 )
+# An English turn opens with a capital, a digit or a quote, unless a role speaks ("Reporter: yes"):
+# "Government: first, the ..." is a wrapped sentence, "Interpretation: what it means" a title.
+_EN_TURN_START = re.compile(r"[A-Z0-9\"'“‘(\[]")
 _EN_NOT_SPEAKER = frozenset(
     """
     note notes source sources example examples first second third fourth fifth finally
@@ -261,12 +271,16 @@ _ZH_SURNAMES = (
     "麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩"
     "明佘池查麻苑迟邝"
 )
+_ZH_TITLES = "发言人|负责人|司长|部长|主任|局长|副部长|副主任|代表|委员"
 _ZH_SPEAKER = re.compile(
-    rf"^((?:{_ZH_ROLES})|[{_ZH_SURNAMES}][\u4e00-\u9fff]{{1,2}}|[\u4e00-\u9fff]{{2,10}}(?:发言人|负责人|司长|部长|主任|局长|副部长|副主任|代表|委员))\s*[：:]\s*(?=\S)"
+    rf"((?:{_ZH_ROLES})|[{_ZH_SURNAMES}][{HAN_CLASS}]{{1,2}}|[{HAN_CLASS}]{{2,10}}(?:{_ZH_TITLES}))\s*[：:]\s*(?=\S)"
 )
 _ZH_NOT_SPEAKER = frozenset(
     "一是 二是 三是 目标 任务 主要目标 重点 原则 要求 总体要求 说明 注意 背景 来源 编辑 时间 地点 附件".split()
 )
+# A quotation, not a turn: "孔子说：", "古人云：" (a surname and a verb of saying).
+_ZH_SAYS = re.compile(r"(?:说|讲|曰|指出|强调|表示|(?<=[人子])[云道])$")
+_ZH_ROLE = re.compile(rf"(?:{_ZH_ROLES})$|(?:{_ZH_TITLES})$")
 
 
 # A line all of navigation words and non-word characters, read as `_NAV_WORDS.sub` reads it:
@@ -324,20 +338,100 @@ def furniture_reason(line: str, notice: bool | None = None) -> str | None:
     return None
 
 
-def speaker_tag(line: str, lang_hint: str) -> tuple[str, int] | None:
-    """A speaker tag at the start of a turn: (speaker, characters it takes), or None."""
+def speaker_tag(line: str, lang_hint: str, pos: int = 0) -> tuple[str, int] | None:
+    """A speaker tag at the start of a turn (at `pos` of `line`): (speaker, where the turn's
+    words start), or None."""
     if ":" not in line and "：" not in line:
         return None  # both patterns end the tag with a colon
-    m = _EN_SPEAKER.match(line)
+    return _tag_at(line, pos)
+
+
+def _tag_at(line: str, pos: int) -> tuple[str, int] | None:
+    """`speaker_tag` without its look for a colon over the whole line (a paragraph of many
+    turns would pay it at each)."""
+    m = _EN_SPEAKER.match(line, pos)
     if m:
         tag = m.group(1).strip()
         words = tag.lower().split()
-        if tag.lower() not in _EN_NOT_SPEAKER and words[0] not in _EN_NOT_SPEAKER and len(tag) <= 60:
+        if (tag.lower() not in _EN_NOT_SPEAKER and words[0] not in _EN_NOT_SPEAKER and len(tag) <= 60
+                and (_EN_TURN_START.match(line, m.end()) or _is_role(tag))):
             return tag, m.end()
-    m = _ZH_SPEAKER.match(line)
-    if m and m.group(1) not in _ZH_NOT_SPEAKER:
+    m = _ZH_SPEAKER.match(line, pos)
+    if m and m.group(1) not in _ZH_NOT_SPEAKER and not _ZH_SAYS.search(m.group(1)):
         return m.group(1), m.end()
     return None
+
+
+# Where a turn may start inside a line: after a sentence end (and closing quotes), or, for the
+# few words that only ever name a speaker, after any word ("... the system Reporter: What ...",
+# text whose paragraph breaks a web page lost).
+_TURN_AFTER_END = re.compile(r"(?:[.?!][\"'”’)]*[ \t]+|[。？！][\"'”’」』）)]*[ \t]*)(?=\S)")
+_TURN_AFTER_WORD = re.compile(r"(?:Reporter|Journalist|Host|Moderator|Interviewer|Spokes(?:person|man|woman))"
+                              r"(?=[ \t]*:[ \t]+[A-Z0-9\"“])")
+
+
+def _is_role(tag: str) -> bool:
+    """Whether a tag names a role ("Reporter", "NDRC spokesperson Meng Wei", "新闻发言人")."""
+    if not tag.isascii():
+        return _ZH_ROLE.search(tag) is not None
+    return tag in _EN_ROLE_ALONE or not _EN_ROLE_WORDS.isdisjoint(tag.lower().split())
+
+
+def _colons(line: str) -> Iterator[int]:
+    """Where the colons of a line are (`str.find` is many times cheaper than a pattern for it)."""
+    for colon in ":：":
+        i = line.find(colon)
+        while i >= 0:
+            yield i
+            i = line.find(colon, i + 1)
+
+
+_WORD_END = frozenset("abcdefghijklmnopqrstuvwxyz0123456789,;")
+
+
+def _turn_starts(line: str) -> list[tuple[int, str]]:
+    """Where a turn may start in `line`, in order, with the end mark before it ("" after a word).
+
+    A tag ends at a colon and is at most 60 characters long: only the sentence ends shortly
+    before a colon are looked at, not every end of a long paragraph (a test compares the two).
+    """
+    starts = {(m.end(), line[m.start()]) for c in _colons(line)
+              for m in _TURN_AFTER_END.finditer(line, max(0, c - 64), c)}
+    starts.update((m.start(), "") for m in _TURN_AFTER_WORD.finditer(line)
+                  if line[m.start() - 1 : m.start()] in (" ", "\t")
+                  and line[max(0, m.start() - 64) : m.start()].rstrip()[-1:] in _WORD_END)
+    return sorted(starts)
+
+
+def inline_speaker_tags(line: str, known: set[str]) -> list[tuple[int, int, str]]:
+    """Speaker tags inside a line, as (start, end, speaker): a turn cannot be told from a
+    colon by its tag alone, so where it starts says whether it is one.
+
+    After a question ("... in 2023? Jin Zhuanglong: In 2023, ...", "……？金壮龙：……") a tag of two
+    words or more, a Chinese name or a role opens the answer; after another sentence end, only
+    a role ("Reporter:", "记者：", "Vice Minister Li:") or a speaker already seen in the statement
+    (`known`, which grows as tags are found); after a word without end punctuation, only a
+    word such as "Reporter". "Note: ...", "Beijing: ...", "Article 3: ...", "10:30", "3:1" and
+    URLs are none of these.
+    """
+    if ":" not in line and "：" not in line:
+        return []
+    out: list[tuple[int, int, str]] = []
+    last = 0
+    for pos, end_mark in _turn_starts(line):
+        if pos < last or pos >= len(line):
+            continue
+        tag = _tag_at(line, pos)
+        if tag is None:
+            continue
+        name, turn = tag
+        answers = end_mark in ("?", "？") and not (name.isascii() and " " not in name)
+        if not (answers or name in known or _is_role(name)):
+            continue
+        known.add(name)
+        out.append((pos, turn, name))
+        last = turn
+    return out
 
 
 # ---------------------------------------------------------------- blocks
@@ -490,6 +584,7 @@ def clean(stmt: Statement, normalized: str | None = None) -> Cleaned:
     number = text.count("\n", 0, stmt.body_start)
     pos = stmt.body_start
     gap = False  # blank lines since the last content line
+    known: set[str] = {stmt.speaker} if stmt.speaker else set()  # speakers named so far
     for raw, s in zip(raws, stripped, strict=True):
         number += 1
         line_start, pos = pos, pos + len(raw) + 1
@@ -522,6 +617,8 @@ def clean(stmt: Statement, normalized: str | None = None) -> Cleaned:
         if tag:
             flush()
             speaker = tag[0]
+            known.add(speaker)
+            remove(number, start, start + tag[1], "speaker tag")
             start += tag[1]
             s = s[tag[1] :]
         suffix = _BYLINE_SUFFIX.search(s) if len(s) <= 300 and ("-" in s or "—" in s or "–" in s) else None
@@ -535,6 +632,20 @@ def clean(stmt: Statement, normalized: str | None = None) -> Cleaned:
             flush()
             out.blocks.append(Block(start, end, speaker, heading=True))
             continue
+        # A turn inside the line ends the words before it (a sentence of their own); the tag
+        # goes, and the words after it start a block of the new speaker.
+        cut = 0
+        for t_start, t_end, name in inline_speaker_tags(s, known) if (":" in s or "：" in s) else ():
+            before = s[cut:t_start].rstrip()
+            if before:
+                para.append((start + cut, start + cut + len(before), before))
+            flush()
+            remove(number, start + t_start, start + t_end, "speaker tag")
+            speaker = name
+            cut = t_end
+        if cut:
+            start += cut
+            s = s[cut:]
         para.append((start, end, s))
     flush()
     return out

@@ -23,16 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .config import DOCUMENT_SUFFIXES, STATEMENT_FIELDS, SUPPORTED_SUFFIXES, TABLE_SUFFIXES, ZH_HAN_SHARE
+from .config import DOCUMENT_SUFFIXES, STATEMENT_FIELDS, SUPPORTED_SUFFIXES, TABLE_SUFFIXES
 from .dates import date_error, date_from_name, date_from_text, is_future, parse_date
 from .errors import InputError, StatementError
 from .records import Failure, Statement
+from .script import CJK_CHAR, HAN_CHAR, HAN_CLASS, lang_of
 
 STDIN = "-"
 _DOC_FILE = re.compile(r"^(?:README|LICENSE|LICENCE|CHANGELOG|MANIFEST)(?:\.\w+)?$", re.I)
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]*")
-_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +98,7 @@ def decode(data: bytes, name: str) -> str:
     except UnicodeDecodeError:
         text = ""
     non_ascii = [c for c in text if ord(c) > 127]
-    if text and sum(1 for c in non_ascii if _HAN.match(c) or "\u3000" <= c <= "\u303f"
-                    or "\uff00" <= c <= "\uffef") >= 0.9 * len(non_ascii):
+    if text and sum(1 for c in non_ascii if CJK_CHAR.match(c)) >= 0.9 * len(non_ascii):
         problem = unlikely_chinese(text)
         if problem is None:
             return text
@@ -119,7 +116,7 @@ def decode(data: bytes, name: str) -> str:
 COMMON_HAN_SHARE = 0.9
 #: Above this many spaces between two-character Han words per Han character, it is Korean.
 HAN_WORD_SPACES = 0.05
-_HAN_WORD_GAP = re.compile(r"[\u4e00-\u9fff]{2} (?=[\u4e00-\u9fff]{2})")
+_HAN_WORD_GAP = re.compile(f"[{HAN_CLASS}]{{2}} (?=[{HAN_CLASS}]{{2}})")
 
 
 def _common_han(c: str) -> bool:
@@ -143,7 +140,7 @@ def unlikely_chinese(text: str) -> str | None:
     EUC-KR Korean: 28%). tests/test_readers.py checks both sides.
     """
     sample = text[:50_000]
-    counts = Counter(c for c in sample if _HAN.match(c))
+    counts = Counter(c for c in sample if HAN_CHAR.match(c))
     n = sum(counts.values())
     if n < 20:
         return None
@@ -166,17 +163,15 @@ def _check_text(text: str, name: str) -> None:
         raise InputError(f"{name}: binary file (control bytes), not text")
 
 
+#: A statement's language is judged on its first this many characters: enough, and a long
+#: text is not scanned whole.
+LANG_SAMPLE = 20_000
+
+
 def detect_lang(text: str) -> str:
-    """`zh` when Han characters make up a fair share of the letters, else `en`."""
-    sample = text[:20000]
-    if sample.isascii():
-        return "en"
-    han = len(sample) - len(_HAN_RUN.sub("", sample))
-    latin = len(sample) - len(_LATIN_RUN.sub("", sample))
-    if han == 0:
-        return "en"
-    # A Han character carries about as much as a short English word.
-    return "zh" if han >= ZH_HAN_SHARE * (han + latin / 4) else "en"
+    """A statement's language: `script.lang_of` (the detector blocks are judged by) on its
+    first `LANG_SAMPLE` characters."""
+    return lang_of(text[:LANG_SAMPLE])
 
 
 # ---------------------------------------------------------------- front matter

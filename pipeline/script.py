@@ -1,9 +1,12 @@
-"""Writing systems in one place: the Han code-point ranges, and Traditional Chinese.
+"""Writing systems in one place: the Han code-point ranges, the language detector, and
+Traditional Chinese.
 
-Every module that asks "is this Chinese?" uses these ranges, so a sentence cannot be Chinese
-to one stage and not to another. Traditional characters are folded to Simplified (OpenCC's
-t2s, a maintained converter) before features are counted, so a Traditional copy of a
-statement is read like its Simplified original; outputs keep the original text.
+Every module that asks "is this Chinese?" uses these ranges and `lang_of`, so a text cannot be
+Chinese to one stage and not to another (a statement `zh` to the reader and its only paragraph
+`en` to the segmenter, as two detectors with different thresholds once made it). Traditional
+characters are folded to Simplified (OpenCC's t2s, a maintained converter) before features are
+counted, so a Traditional copy of a statement is read like its Simplified original; outputs keep
+the original text.
 """
 
 from __future__ import annotations
@@ -12,11 +15,41 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from .config import ZH_HAN_SHARE
+
 #: The Han ideograph blocks (CJK Extension A, Unified Ideographs, Compatibility Ideographs).
 HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 #: The same ranges as the inside of a regular-expression character class.
 HAN_CLASS = "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in HAN_RANGES)
 HAN_RUN = re.compile(f"[{HAN_CLASS}]+")
+HAN_CHAR = re.compile(f"[{HAN_CLASS}]")
+#: CJK symbols and punctuation (`。`, `、`, the ideographic space) and the full-width forms (`，`,
+#: `：`): written inside Chinese text, so no space belongs beside them either.
+CJK_PUNCT_RANGES = ((0x3000, 0x303F), (0xFF00, 0xFFEF))
+#: Han characters and that punctuation, as the inside of a character class.
+CJK_CLASS = HAN_CLASS + "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in CJK_PUNCT_RANGES)
+CJK_CHAR = re.compile(f"[{CJK_CLASS}]")
+
+# Counted by removing runs (one match per run, not per character), written `[x][x]*` so that
+# `re` skips to a run's first character in C.
+_HAN_RUNS = re.compile(f"[{HAN_CLASS}][{HAN_CLASS}]*")
+_LATIN_RUNS = re.compile(r"[A-Za-z][A-Za-z]*")
+
+
+def lang_of(text: str) -> str:
+    """`zh` when Han characters make up at least `config.ZH_HAN_SHARE` of the words, a Han
+    character counted as a word and four Latin letters as one (a short English word), else `en`.
+
+    The one detector: a statement (readers), each block of it and each sentence of a mixed
+    block (segment), and each line of `classify --sentences` are all judged by it.
+    """
+    if text.isascii():
+        return "en"
+    han = len(text) - len(_HAN_RUNS.sub("", text))
+    if han == 0:
+        return "en"
+    latin = len(text) - len(_LATIN_RUNS.sub("", text))
+    return "zh" if han >= ZH_HAN_SHARE * (han + latin / 4) else "en"
 
 
 @lru_cache(maxsize=1)

@@ -28,6 +28,7 @@ from typing import Any
 from .clean import Block, clean, is_tidy, normalize, tidy
 from .punkt_model import PunktModel, load
 from .records import Sentence, Statement, StatementResult
+from .script import HAN_CLASS, lang_of
 
 Span = tuple[int, int]
 
@@ -323,34 +324,25 @@ def split_en(text: str, segmenter: str = "fast") -> list[Span]:
     return _english().spans(text)
 
 
-# Counted by removing runs (one match per run, not per character), written `[x][x]*` so that
-# `re` skips to a run's first character in C.
-_HAN = re.compile(r"[\u3400-\u9fff][\u3400-\u9fff]*")
-_LATIN_LETTER = re.compile(r"[A-Za-z][A-Za-z]*")
+#: The language of one block (a statement may mix English and Chinese paragraphs): the same
+#: detector as the statement's, so a one-paragraph statement and its paragraph agree.
+block_lang = lang_of
 
 
-def block_lang(text: str) -> str:
-    """The language of one block: a statement may mix English and Chinese paragraphs."""
-    if text.isascii():
-        return "en"
-    han = len(text) - len(_HAN.sub("", text))
-    if han == 0:
-        return "en"
-    letters = len(text) - len(_LATIN_LETTER.sub("", text))
-    # A Han character carries about as much as a short English word.
-    return "zh" if han * 4 >= letters else "en"
-
-
-#: An English sentence end inside a Chinese block ("... demand. 我们"), and a Chinese one
-#: inside an English block: such blocks are split by both languages' rules.
-_EN_END_IN_ZH = re.compile(r"[a-z][a-z][.!?][\"'”’)]*[ \t]+[A-Z\u3400-\u9fff“\"]")
+#: An English sentence end inside a Chinese block ("... demand. 我们"), an English sentence
+#: after a Chinese end ("内需。We will", a bilingual paragraph Han enough to be `zh`), and a
+#: Chinese end inside an English block: such blocks are split by both languages' rules.
+_EN_END_IN_ZH = re.compile(f"[a-z][a-z][.!?][\"'”’)]*[ \t]+[A-Z{HAN_CLASS}“\"]")
+_EN_AFTER_ZH_END = re.compile(r"[。！？][”’」』）)]*[ \t]*[A-Z][a-z]* [a-z]")
 _ZH_END = re.compile(r"[。！？]")
 
 
 def is_mixed(text: str, lang: str) -> bool:
     """Whether a block of `lang` also holds sentences of the other language."""
     if lang == "zh":
-        return _EN_END_IN_ZH.search(text) is not None
+        # Both English patterns need a space or a tab, which most Chinese blocks lack.
+        return (" " in text or "\t" in text) and (_EN_END_IN_ZH.search(text) is not None
+                                                  or _EN_AFTER_ZH_END.search(text) is not None)
     return not text.isascii() and _ZH_END.search(text) is not None
 
 

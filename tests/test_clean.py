@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.clean import furniture_reason, joins, normalize, speaker_tag, tidy
+from pipeline.clean import furniture_reason, inline_speaker_tags, joins, normalize, speaker_tag, tidy
 from pipeline.records import Statement
 from pipeline.segment import segment_statement
 
@@ -104,6 +104,13 @@ def test_content_lines_stay(line: str) -> None:
         ("一是：扩大消费。", None),
         ("目标：经济增长5%左右。", None),
         ("We said: growth will recover.", None),
+        # a wrapped sentence and a title: an English turn opens with a capital, digit or quote
+        ("Government: first, the major nuclear Powers should renounce deterrence;", None),
+        ("Interpretation: what the trade-in programme means for households", None),
+        # quotations: a surname and a verb of saying
+        ("孔子说：“五十而知天命。”", None),
+        ("古人云：“经师易求，人师难得。”", None),
+        ("马云：我们将扩大出口。", "马云"),
     ],
 )
 def test_speaker_tag(line: str, speaker: str | None) -> None:
@@ -305,3 +312,71 @@ def test_short_text_is_not_taken_for_a_wrapped_one() -> None:
     """In two lines the longest says nothing about a wrap width: a title stays a title."""
     assert [s for _, s in _sentences("Title line without period\nWe will expand investment.\n")] == [
         "Title line without period", "We will expand investment."]
+
+
+# ---------------------------------------------------------------- speaker tags inside a line (issue 13)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        # a turn after a question, a role after any sentence end, a role run onto a word
+        ("What will you do in 2023? Jin Zhuanglong: In 2023, we will focus on manufacturing.", "en",
+         [("", "What will you do in 2023?"), ("Jin Zhuanglong", "In 2023, we will focus on manufacturing.")]),
+        ("We will improve the system Reporter: What comes next? Vice Minister Li: Thank you.", "en",
+         [("", "We will improve the system"), ("Reporter", "What comes next?"), ("Vice Minister Li", "Thank you.")]),
+        ("Growth held up. Q: Is the target realistic? A: Yes.", "en",
+         [("", "Growth held up."), ("Q", "Is the target realistic?"), ("A", "Yes.")]),
+        ("请问2023年有何打算？金壮龙：2023年，我们将推进新型工业化。", "zh",
+         [("", "请问2023年有何打算？"), ("金壮龙", "2023年，我们将推进新型工业化。")]),
+        ("我们将扩大内需。记者：下一步有何打算？“十四五”怎么看？”国家发展改革委新闻发言人：今年投资平稳增长。", "zh",
+         [("", "我们将扩大内需。"), ("记者", "下一步有何打算？"), ("记者", "“十四五”怎么看？”"),
+          ("国家发展改革委新闻发言人", "今年投资平稳增长。")]),
+        # a speaker named before is known after any sentence end
+        ("Jin Zhuanglong: Thank you. Reporter: And exports? Thank you. Jin Zhuanglong: They grew.", "en",
+         [("Jin Zhuanglong", "Thank you."), ("Reporter", "And exports?"), ("Reporter", "Thank you."),
+          ("Jin Zhuanglong", "They grew.")]),
+    ],
+)
+def test_speaker_tag_inside_a_line(text: str, lang: str, expected: list[tuple[str, str]]) -> None:
+    assert _sentences(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("The figures are preliminary. Note: They will be revised.", "en"),
+        ("Delegates came from two cities. Beijing: 40 delegates attended.", "en"),
+        ("Who came? Beijing: 40 delegates attended.", "en"),  # one word after a question: a place as often
+        ("The law is clear. Article 3: The state shall act.", "en"),
+        ("The meeting opens at 10:30. It ends at 12:00.", "en"),
+        ("Exports and imports grew 3:1. Investment rose.", "en"),
+        ("See http://www.gov.cn/zhengce/a.html. Details: The plan has ten parts.", "en"),
+        ("The plan covers the following: investment, consumption and trade.", "en"),
+        ("Growth was strong. The question: How long will it last?", "en"),
+        ("We chose between two plans. Plan A: Build more roads.", "en"),
+        ("Two kinds were funded. a: roads, b: rail.", "en"),
+        ("Lenin pointed out on one occasion: \"We judge a person by deeds.\"", "en"),
+        ("As the report put it. Chairman Mao pointed out: \"Who are our enemies?\"", "en"),
+        ("知行合一，贵在行动。古人说：“非知之难，行之惟难。”孔子说：“学而时习之。”", "zh"),
+        ("各地都在行动。江苏：新增就业120万人。目标：增长5%。一是：扩大消费。", "zh"),
+        ("会议于上午召开。10：30，代表们开始讨论。三次产业结构为3.6 : 48 : 48.4。", "zh"),
+    ],
+)
+def test_colons_inside_a_line_that_are_no_speaker_tag(text: str, lang: str) -> None:
+    stmt = Statement(id="t", text=text, origin="t", date="2023", lang=lang)
+    res = segment_statement(stmt)
+    assert res.removed == []
+    assert {s.speaker for s in res.sentences} == {""}
+    assert inline_speaker_tags(normalize(text), set()) == []
+
+
+def test_every_speaker_tag_cut_is_recorded() -> None:
+    """A tag is not content (THEMES.md rule 5): it goes, and the removal says where and why."""
+    text = "Reporter: How will the plan help? Spokesperson: It adds demand.\n记者：还有吗？孟凡：没有了。"
+    res = segment_statement(Statement(id="t", text=text, origin="t", date="2023", lang="en"))
+    assert [(r.line, r.reason, r.text, text[r.start : r.end].strip()) for r in res.removed] == [
+        (1, "speaker tag", "Reporter:", "Reporter:"), (1, "speaker tag", "Spokesperson:", "Spokesperson:"),
+        (2, "speaker tag", "记者：", "记者："), (2, "speaker tag", "孟凡：", "孟凡：")]
+    assert [s.speaker for s in res.sentences] == ["Reporter", "Spokesperson", "记者", "孟凡"]
+    assert not any(":" in s.sentence or "：" in s.sentence for s in res.sentences)

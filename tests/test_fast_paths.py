@@ -15,13 +15,14 @@ from hypothesis import strategies as st
 
 from pipeline import clean, features, scorer, segment
 from pipeline.clean import is_tidy, tidy
+from pipeline.script import HAN_CLASS
 
 PLAIN = {
     "candidate": (segment._CANDIDATE,
                   re.compile(r"(?P<p>\.(?: \.){2,}|[.!?…]+)(?P<c>[\"'”’)\]»]*)(?=\s+(?P<next>\S+)|\s*$)")),
     "zh candidate": (segment._ZH_CANDIDATE, re.compile(r"[。！？!?]+[”’」』）)》】〕\"']*|…{2,}(?=[”’」』）)]*$)")),
     "en end in zh": (segment._EN_END_IN_ZH,
-                     re.compile(r"[a-z]{2}[.!?][\"'”’)]*[ \t]+[A-Z\u3400-\u9fff“\"]")),
+                     re.compile(f"[a-z]{{2}}[.!?][\"'”’)]*[ \t]+[A-Z{HAN_CLASS}“\"]")),
     "digits": (features._DIGITS, re.compile(r"\d+(?:[.,]\d+)*")),
     "tokens": (scorer._TOKENS, re.compile(features._LATIN.pattern + "|\n")),
 }
@@ -165,3 +166,49 @@ def test_speaker_tag_needs_a_colon(line: str) -> None:
     assert (tag is None) or (":" in line or "：" in line)
     if ":" in line or "：" in line:
         assert (tag is not None) == (line.split(":")[0].split("：")[0] not in ("Note",))
+
+
+# ---------------------------------------------------------------- speaker turns inside a line
+
+
+def _plain_turn_starts(line: str) -> list[tuple[int, str]]:
+    """Every sentence end of the line, and every role word after a word: what `_turn_starts`
+    narrows to the ends shortly before a colon."""
+    starts = [(m.end(), line[m.start()]) for m in clean._TURN_AFTER_END.finditer(line)]
+    for m in clean._TURN_AFTER_WORD.finditer(line):
+        before = line[: m.start()]
+        if before.endswith((" ", "\t")) and before.rstrip()[-1:] in clean._WORD_END:
+            starts.append((m.start(), ""))
+    return sorted(starts)
+
+
+def _tag_starts(starts: list[tuple[int, str]], line: str) -> list[tuple[int, str]]:
+    return [(p, e) for p, e in starts if clean.speaker_tag(line, "", p) is not None]
+
+
+@pytest.mark.parametrize("line", [
+    "What next? Jin Zhuanglong: In 2023, we will act.", "system Reporter: What next?", "a. b? c! 记者：好。",
+    "x" * 70 + ". Reporter: Why?", "Reporter: Why? " + "y" * 80 + ": Z", "10:30. 3:1. http://a.b/c: D",
+    "好。”王明：是。", "What? " + "Li " * 30 + "Wang: Yes.", "",
+])
+def test_turn_starts_table(line: str) -> None:
+    assert _tag_starts(clean._turn_starts(line), line) == _tag_starts(_plain_turn_starts(line), line)
+
+
+_TURN_PIECES = [". ", "? ", "。", "？", "”", "\"", ":", "：", " ", "Reporter", "Jin Zhuanglong", "Li", "Note",
+                "记者", "王明", "孔子说", "the", "x", "10", "Vice Minister", "\t", ",", "a" * 20]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_TURN_PIECES), max_size=24).map("".join))
+def test_turn_starts_property(line: str) -> None:
+    assert _tag_starts(clean._turn_starts(line), line) == _tag_starts(_plain_turn_starts(line), line)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(["我们", "。", "！", "？", "”", " ", "\t", "We will", "Growth", " rose. ", "the",
+                                 "GDP", "x"]), max_size=20).map("".join))
+def test_mixed_gate_on_generated_text(text: str) -> None:
+    """`is_mixed` looks for English in a Chinese block only where there is a space or a tab."""
+    plain = bool(segment._EN_END_IN_ZH.search(text) or segment._EN_AFTER_ZH_END.search(text))
+    assert segment.is_mixed(text, "zh") == plain
