@@ -22,7 +22,7 @@ import time
 import warnings
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from operator import attrgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, Protocol
@@ -32,7 +32,7 @@ from .config import SENTENCE_COLUMNS, STATEMENT_FIELDS
 from .errors import InputError, PipelineError
 from .model import ThemeModel, load_model
 from .readers import ReadOptions, read_statements
-from .records import Failure, Sentence, Statement
+from .records import NO_CONTENT, Failure, RunCounts, Sentence, Statement
 from .script import lang_of
 from .segment import segment_statement
 
@@ -77,14 +77,9 @@ class ChunkResult:
 
 
 @dataclass
-class ClassifyRun:
-    """Counts for the closing summary: every statement is in the output or listed."""
-
-    statements: int = 0
-    sentences: int = 0
-    removed: Counter[str] = field(default_factory=Counter)
-    failures: list[Failure] = field(default_factory=list)
-    no_content: list[Failure] = field(default_factory=list)
+class ClassifyRun(RunCounts):
+    """A classify run's counts (`RunCounts`), added up chunk by chunk: every statement is in the
+    output or listed."""
 
     def add(self, res: ChunkResult) -> None:
         self.statements += res.n_statements
@@ -93,26 +88,10 @@ class ClassifyRun:
         self.no_content.extend(res.empty)
 
     def nothing_classified(self) -> InputError:
-        """The error for a run that produced no sentence: why, from the first failure."""
-        if not self.failures:
-            return InputError("no content sentences in the input (everything was removed as furniture)")
-        f = self.failures[0]
-        if len(self.failures) == 1:
-            return InputError(f"{f.origin}: {f.reason}")
-        return InputError(f"no statement could be read: {len(self.failures)} failed (first: {f.origin}: {f.reason})")
+        return self.nothing_read()
 
-    def summary(self) -> str:
-        removed = ", ".join(f"{k} {v}" for k, v in self.removed.most_common()) or "none"
-        lines = [
-            f"statements read: {self.statements} ({len(self.no_content)} with no content after cleaning); "
-            f"sentences classified: {self.sentences}; lines removed by cleaning: {sum(self.removed.values())} "
-            f"({removed}); failed: {len(self.failures)}"
-        ]
-        if not self.failures:
-            return lines[0]
-        from .workflow import failure_lines  # (which imports pandas: a Parquet run needs it for nothing else)
-
-        return "\n".join(lines + failure_lines(self.failures))
+    def summary(self, sentences: str = "sentences classified") -> str:
+        return super().summary(sentences)
 
 
 class WorkerDied(PipelineError):
@@ -165,7 +144,7 @@ def process_chunk(statements: list[Statement], opts: ClassifyOptions, model: The
             got = res.sentences
             removed.update(r.reason for r in res.removed)
         if not got:
-            empty.append(Failure(st.origin, "no content sentences after cleaning"))
+            empty.append(Failure(st.origin, NO_CONTENT))
         sentences.extend(got)
         for key, name in opts.extra_columns:
             extra[name] += [_field(st, key)] * len(got)
@@ -247,8 +226,8 @@ def _work(slot: int, packed: list[tuple[Any, ...]]) -> ChunkResult:
 def chunked(
     items: Iterable[Statement | Failure], run: ClassifyRun, strict: bool, size: int
 ) -> Iterator[list[Statement]]:
-    """Group statements into chunks; failures and duplicate ids go to `run.failures`."""
-    seen: dict[str, str] = {}
+    """Group statements into chunks; failures (duplicates among them: `read_statements` drops
+    them) go to `run.failures`."""
     chunk: list[Statement] = []
     n_chars = 0
     for item in items:
@@ -257,13 +236,6 @@ def chunked(
                 raise InputError(f"{item.origin}: {item.reason}")
             run.failures.append(item)
             continue
-        if item.id in seen:
-            fail = Failure(item.origin, f"duplicate statement id {item.id!r} (first in {seen[item.id]})")
-            if strict:
-                raise InputError(f"{fail.origin}: {fail.reason}")
-            run.failures.append(fail)
-            continue
-        seen[item.id] = item.origin
         chunk.append(item)
         n_chars += len(item.text)
         # Chunks are bounded by statements and by text size, so one huge file is not one chunk.

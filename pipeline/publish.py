@@ -242,11 +242,7 @@ def run_report(
             crun = run_classify(list(inputs), read_opts or ReadOptions(), ClassifyOptions(model_path=model_path),
                                 str(tmp / "sentences.parquet"), jobs=jobs, strict=strict, progress=progress)
             df = pd.read_parquet(tmp / "sentences.parquet")
-            counts = {"statements_read": crun.statements + len(crun.failures), "failed": len(crun.failures),
-                      "no_content": len(crun.no_content), "removed_total": sum(crun.removed.values()),
-                      "removed": dict(crun.removed.most_common()),
-                      "failures": [f._asdict() for f in crun.failures],
-                      "no_content_list": [f._asdict() for f in crun.no_content]}
+            counts = crun.report_counts()
             kind = "statements"
         else:
             df = read_classified(classified)

@@ -44,7 +44,8 @@ class ReadOptions:
     #: Read symlinked files that point outside the folder given (by default listed as failed).
     follow_links: bool = False
     #: List a statement whose text was already read as "duplicate of ..." instead of reading it
-    #: again (off for `classify --sentences`, where a repeated sentence is a row like any other).
+    #: again (off for `classify --sentences`, where a repeated sentence is a row like any other;
+    #: a second statement with an id already read is listed either way).
     dedupe: bool = True
     #: Refuse a statement with no date (`classify` takes it, with an empty date).
     need_date: bool = True
@@ -769,7 +770,9 @@ def read_statements(
     Structural problems of the whole call (no such path, an empty folder) raise
     InputError instead: there is nothing to go on with. A statement whose text (after its
     front matter, surrounding space aside) was already read is a Failure "duplicate of ...":
-    the same statement saved twice, or as .txt and as .html, is counted once.
+    the same statement saved twice, or as .txt and as .html, is counted once; one whose id was
+    already read is a Failure too (two statements are never merged). This is the one place
+    duplicates are dropped: `segment`, `classify` (every engine) and `report` read through it.
     """
     opts = opts or ReadOptions()
     if opts.fmt and "." + opts.fmt not in SUPPORTED_SUFFIXES:
@@ -777,7 +780,7 @@ def read_statements(
     sources, skipped = discover(inputs, opts.fmt, opts.follow_links)
     yield from skipped
     items = _read_sources(sources, opts, stdin)
-    yield from _without_duplicates(items) if opts.dedupe else items
+    yield from _without_duplicates(items, opts.dedupe)
 
 
 def _read_sources(sources: list[Source], opts: ReadOptions, stdin: BinaryIO | None) -> Iterator[Statement | Failure]:
@@ -791,17 +794,22 @@ def _read_sources(sources: list[Source], opts: ReadOptions, stdin: BinaryIO | No
             yield Failure(src.display, _reason(e, src.display))
 
 
-def _without_duplicates(items: Iterable[Statement | Failure]) -> Iterator[Statement | Failure]:
-    """Statements with a text already seen become failures naming the first. Only a 64-bit
-    hash (Python's own string hash, in C: below one chance in 10^7 of any clash among a
-    million statements) and the first origin are kept per statement (about 150 bytes)."""
+def _without_duplicates(items: Iterable[Statement | Failure], texts: bool = True) -> Iterator[Statement | Failure]:
+    """Statements with a text (if `texts`) or an id already seen become failures naming the
+    first. Per text only a 64-bit hash (Python's own string hash, in C: below one chance in 10^7
+    of any clash among a million statements) and the first origin are kept (about 150 bytes)."""
     first: dict[int, str] = {}
+    ids: dict[str, str] = {}
     for item in items:
         if isinstance(item, Statement):
-            key = hash(item.text[item.body_start :].strip())
-            seen = first.get(key)
-            if seen is not None:
-                yield Failure(item.origin, f"duplicate of {seen} (the same text): counted once")
+            key = hash(item.text[item.body_start :].strip()) if texts else None
+            if key is not None and key in first:
+                yield Failure(item.origin, f"duplicate of {first[key]} (the same text): counted once")
                 continue
-            first[key] = item.origin
+            if item.id in ids:
+                yield Failure(item.origin, f"duplicate statement id {item.id!r} (first in {ids[item.id]})")
+                continue
+            if key is not None:
+                first[key] = item.origin
+            ids[item.id] = item.origin
         yield item

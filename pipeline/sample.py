@@ -174,13 +174,7 @@ def _period_of(date: str, period: str) -> str:
 def population_of(run: SegmentRun, opts: SampleOptions) -> Population:
     """The sentences of a segmentation run with period and context; fails when there are none."""
     if run.n_ok == 0:
-        if len(run.failures) == 1:
-            f = run.failures[0]
-            raise InputError(f"{f.origin}: {f.reason}")
-        if run.failures:
-            f = run.failures[0]
-            raise InputError(f"no statement could be read: {len(run.failures)} failed (first: {f.origin}: {f.reason})")
-        raise InputError("no content sentences in the input (everything was removed as furniture)")
+        raise run.counts.nothing_read()
     return population(run.sentences, opts.period, opts.context)
 
 

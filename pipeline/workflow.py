@@ -13,7 +13,7 @@ import pandas as pd
 from .config import SENTENCE_COLUMNS
 from .errors import InputError
 from .readers import ReadOptions, read_statements
-from .records import Failure, Removed, Sentence, Statement, StatementResult
+from .records import NO_CONTENT, Failure, Removed, RunCounts, Sentence, Statement, StatementResult
 from .segment import segment_statement
 
 
@@ -44,26 +44,16 @@ class SegmentRun:
                 "n_sentences", "n_removed", "status"]
         return pd.DataFrame(self.statements, columns=cols)
 
+    @property
+    def counts(self) -> RunCounts:
+        """The run counted as `classify` and `report` count theirs."""
+        return RunCounts(len(self.statements), len(self.sentences), Counter(r.reason for r in self.removed),
+                         self.failures, [Failure(str(s["origin"]), NO_CONTENT) for s in self.statements
+                                         if s["status"] == "no content"])
+
     def summary(self) -> str:
         """The closing line(s) a user reads on stderr."""
-        reasons = Counter(r.reason for r in self.removed)
-        removed = ", ".join(f"{k} {v}" for k, v in reasons.most_common()) or "none"
-        empty = sum(1 for s in self.statements if s["status"] == "no content")
-        lines = [
-            f"statements read: {len(self.statements)} ({empty} with no content after cleaning); "
-            f"sentences: {len(self.sentences)}; "
-            f"lines removed by cleaning: {len(self.removed)} ({removed}); "
-            f"failed: {len(self.failures)}"
-        ]
-        return "\n".join(lines + failure_lines(self.failures))
-
-
-def failure_lines(failures: Sequence[Failure], shown: int = 10) -> list[str]:
-    """The closing summary's list of failed inputs (the rest go to --errors FILE)."""
-    lines = [f"  failed: {f.origin}: {f.reason}" for f in failures[:shown]]
-    if len(failures) > shown:
-        lines.append(f"  ... and {len(failures) - shown} more (see --errors FILE)")
-    return lines
+        return self.counts.summary()
 
 
 def sentences_frame(sentences: Sequence[Sentence]) -> pd.DataFrame:
@@ -82,21 +72,14 @@ def _progress(items: Iterable[Statement | Failure], enabled: bool) -> Iterable[S
 def iter_results(
     items: Iterable[Statement | Failure], segmenter: str = "fast", strict: bool = False
 ) -> Iterator[StatementResult | Failure]:
-    """Segment each statement; duplicates of an id already seen fail rather than merge."""
-    seen: dict[str, str] = {}
+    """Segment each statement (a second copy of a text or an id comes as a failure already:
+    `readers.read_statements` is the one place that drops them)."""
     for item in items:
         if isinstance(item, Failure):
             if strict:
                 raise InputError(f"{item.origin}: {item.reason}")
             yield item
             continue
-        if item.id in seen:
-            fail = Failure(item.origin, f"duplicate statement id {item.id!r} (first in {seen[item.id]})")
-            if strict:
-                raise InputError(f"{fail.origin}: {fail.reason}")
-            yield fail
-            continue
-        seen[item.id] = item.origin
         yield segment_statement(item, segmenter)
 
 

@@ -273,3 +273,14 @@ def test_duplicate_statements_are_listed_and_counted_once(tmp_path: Path) -> Non
     ]
     kept = list(read_statements([str(tmp_path)], ReadOptions(dedupe=False)))  # classify --sentences
     assert all(isinstance(i, Statement) for i in kept) and len(kept) == 5
+
+
+def test_duplicate_ids_are_listed_by_the_reader_whatever_dedupe_says(tmp_path: Path) -> None:
+    """The one gate: `segment`, `classify` and `report` all get a second id as a listed failure."""
+    (tmp_path / "a.md").write_text("---\nid: x\ndate: 2021\n---\nGrowth held up.\n")
+    (tmp_path / "b.md").write_text("---\nid: x\ndate: 2021\n---\nInvestment rose.\n")
+    for dedupe in (True, False):
+        items = list(read_statements([str(tmp_path)], ReadOptions(dedupe=dedupe)))
+        assert [s.origin for s in items if isinstance(s, Statement)] == [str(tmp_path / "a.md")]
+        assert [(f.origin, f.reason) for f in items if isinstance(f, Failure)] == [
+            (str(tmp_path / "b.md"), f"duplicate statement id 'x' (first in {tmp_path / 'a.md'})")]
