@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from .i18n import tr
+from .i18n import short, tr
 from .periods import PeriodScheme, scheme
-from .report import ALL, Cell
+from .report import ALL, Cell, ReportRun
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from .publish import ReportRun
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#7f7f7f", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
 OTHER_COLOR = "#7f7f7f"
@@ -91,7 +89,7 @@ def _axis(sch: PeriodScheme, periods: list[str]) -> Axis:
     n = len(periods)
     if n <= 10 or x1 - x0 < 4:
         step = max(1, math.ceil(n / 8))
-        ticks = [((spans[p][0] + spans[p][1]) / 2, p) for p in periods[::step]]
+        ticks = [((spans[p][0] + spans[p][1]) / 2, short(p)) for p in periods[::step]]
     else:
         span = x1 - x0
         ystep = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100) if span / s <= 8)

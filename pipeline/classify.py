@@ -28,18 +28,18 @@ UNCERTAIN = "uncertain"
 def output_columns(labels: list[str], top_k: int = 1) -> list[str]:
     """Columns added to the sentence table, in order. `script` says whether a Chinese sentence is
     written in Traditional or Simplified characters (empty without Han): the model reads
-    Traditional folded to Simplified, and the sentence itself is kept as written."""
-    extra = [f"{name}_{k}" for k in range(2, top_k + 1) for name in ("theme", "confidence")]
+    Traditional folded to Simplified, and the sentence itself is kept as written. `top_k` is
+    capped at the number of themes (`--top-k 99` gives every theme, no empty columns)."""
+    extra = [f"{name}_{k}" for k in range(2, min(top_k, len(labels)) + 1) for name in ("theme", "confidence")]
     return ["theme", "confidence", *[f"p_{c}" for c in labels], *extra, "script", "model_version"]
 
 
 def theme_columns(proba: np.ndarray, labels: list[str], top_k: int = 1,
                   min_confidence: float = 0.0) -> dict[str, np.ndarray | None]:
-    """The model's columns (all but `model_version`) as arrays, in `output_columns` order.
-
-    A `theme_K` beyond the number of themes is None (no values); its `confidence_K` is NaN.
-    """
+    """The model's columns (all but `model_version`) as arrays, in `output_columns` order
+    (`top_k` capped at the number of themes)."""
     n = len(proba)
+    top_k = min(top_k, len(labels))
     order = np.argsort(-proba, axis=1, kind="stable")
     lab = np.asarray(labels, dtype=object)
     best = order[:, 0] if n else np.zeros(0, dtype=int)
@@ -86,17 +86,20 @@ def add_theme_columns(sentences: pd.DataFrame, proba: np.ndarray, labels: list[s
     """`sentences` with the columns of `theme_columns` and `model_version` added."""
     import pandas as pd
 
-    out = sentences.reset_index(drop=True).copy()
+    out = sentences.reset_index(drop=True)
+    cols: dict[str, Any] = {}
     for name, values in theme_columns(proba, labels, top_k, min_confidence).items():
         if name == "theme":
-            out[name] = pd.Series(values, dtype=object)
+            cols[name] = pd.Series(values, dtype=object)
         elif values is None:
-            out[name] = pd.array([None] * len(out), dtype=object)
+            cols[name] = pd.array([None] * len(out), dtype=object)
         else:
-            out[name] = values
-    out["script"] = [script_of(t) for t in out["sentence"]] if "sentence" in out else ""
-    out["model_version"] = version
-    return out
+            cols[name] = values
+    cols["script"] = [script_of(t) for t in out["sentence"]] if "sentence" in out else ""
+    cols["model_version"] = version
+    # Added at once (not column by column: a frame built by many inserts warns that it is fragmented).
+    new = pd.DataFrame(cols, index=out.index)
+    return pd.concat([out.drop(columns=[c for c in new.columns if c in out.columns]), new], axis=1)
 
 
 def classify_table(model: ThemeModel, sentences: Sequence[Sentence], schema: Any, top_k: int = 1,

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .errors import InputError, PipelineError
 
@@ -58,8 +58,33 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with bad options said in one line, as every other bad input (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        first = " ".join(message.split())
+        self.exit(2, f"error: {first} (see `{self.prog} --help`)\n")
+
+
+#: `report --bootstrap` at most: with 10,000 replicates the 2.5% and 97.5% ends of an interval
+#: are within about 0.3 percentile points of where infinitely many would put them (two standard
+#: errors); more only multiplies the run's time and memory (1e8 would need terabytes).
+MAX_BOOTSTRAP = 10_000
+
+
+def _replicates(value: str) -> int:
+    """--bootstrap N: a whole number from 50 to MAX_BOOTSTRAP (1e4 is read as 10000)."""
+    try:
+        n = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of replicates") from None
+    if not n.is_integer() or not 50 <= n <= MAX_BOOTSTRAP:
+        raise argparse.ArgumentTypeError(f"{value}: use a whole number of replicates from 50 to {MAX_BOOTSTRAP:,}")
+    return int(n)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="policy-themes",
         description=(
             "Read dated economic-policy statements (English and Chinese), clean web-page "
@@ -89,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("-o", "--output", metavar="OUT",
                      help="sentence table: .csv, .jsonl or .parquet (default: JSON lines on stdout)")
     seg.add_argument("--excel-safe", action="store_true",
-                     help="in CSV output, prefix cells starting with = + - @ with ' so spreadsheets show them as text")
+                     help="in every CSV written (-o, --errors, --removed, --statements): prefix cells starting with "
+                          "= + - @ with ' so spreadsheets show them as text, and start the file with a UTF-8 "
+                          "byte-order mark so Excel shows Chinese correctly")
     seg.set_defaults(func=cmd_segment)
 
     cl = sub.add_parser(
@@ -114,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "output so the labels can be joined back (id is statement_id; a name the output uses, "
                          "such as theme, becomes input_theme)")
     cl.add_argument("--top-k", type=int, default=1, metavar="K",
-                    help="also give the 2nd..Kth most likely themes (columns theme_2, confidence_2, ...)")
+                    help="also give the 2nd..Kth most likely themes (columns theme_2, confidence_2, ...); a K above "
+                         "the model's number of themes gives them all (no empty columns)")
     cl.add_argument("--min-confidence", type=float, default=0.0, metavar="P",
                     help="below this confidence the theme is 'uncertain' (probabilities are still given)")
     cl.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel worker processes (default 1)")
@@ -216,7 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--themes", metavar="FILE",
                     help="the taxonomy the model was trained with, for the themes' names (default: "
                          "data/themes.toml)")
-    rp.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap replicates (default 1000)")
+    rp.add_argument("--bootstrap", type=_replicates, default=1000, metavar="N",
+                    help=f"bootstrap replicates, 50 to {MAX_BOOTSTRAP:,} (default 1000)")
     rp.add_argument("--min-sentences", type=int, default=50, metavar="N",
                     help="periods with fewer sentences are flagged and never called significant (default 50)")
     rp.add_argument("--evidence", type=int, default=5, metavar="K",
@@ -224,8 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--seed", type=int, metavar="N", help="bootstrap seed (default: fixed, so reruns agree)")
     rp.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel processes for classifying")
     rp.add_argument("--excel-safe", action="store_true",
-                    help="in the CSV tables, prefix cells starting with = + - @ with ' so spreadsheets show them as "
-                         "text")
+                    help="in the CSV tables and the --errors file: prefix cells starting with = + - @ with ' so "
+                         "spreadsheets show them as text, and start each file with a UTF-8 byte-order mark so Excel "
+                         "shows Chinese correctly")
     rp.set_defaults(func=cmd_report)
 
     ev = sub.add_parser(
@@ -362,11 +392,11 @@ def cmd_segment(args: argparse.Namespace) -> int:
     else:
         write_jsonl_stream([{str(k): v for k, v in row.items()} for row in df.to_dict("records")])
     if args.errors:
-        write_table(run.failures_frame(), args.errors)
+        write_table(run.failures_frame(), args.errors, excel=args.excel_safe)
     if args.removed:
         write_table(run.removed_frame(), args.removed, excel=args.excel_safe)
     if args.statements:
-        write_table(run.statements_frame(), args.statements)
+        write_table(run.statements_frame(), args.statements, excel=args.excel_safe)
     _say(args, run.summary())
     return 0
 
@@ -440,6 +470,9 @@ def _report_view(args: argparse.Namespace) -> ReportView:
     """How the report is shown: its language, scales and theme names."""
     from .publish import ReportView
 
+    if args.themes and Path(args.themes).is_dir():
+        raise InputError(f"--themes {args.themes}: is a folder; give the taxonomy file (a .toml such as "
+                         "data/themes.toml)")
     if args.themes and not Path(args.themes).is_file():
         raise InputError(f"--themes {args.themes}: no such file")
     return ReportView(ui=args.ui, common_scale=args.common_scale, themes_path=args.themes)
@@ -450,8 +483,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .publish import run_report
     from .report import ReportOptions
 
-    if args.bootstrap < 50:
-        raise InputError("--bootstrap must be at least 50 replicates")
+    if not 50 <= args.bootstrap <= MAX_BOOTSTRAP:
+        raise InputError(f"--bootstrap: use 50 to {MAX_BOOTSTRAP:,} replicates")
     if args.min_sentences < 1 or args.evidence < 0 or args.jobs < 1:
         raise InputError("--min-sentences and --jobs must be at least 1, --evidence at least 0")
     if args.removed or args.statements:
@@ -475,7 +508,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         rows = [(f["origin"], f["reason"], "failed") for f in run.counts.get("failures", [])]
         rows += [(f["origin"], f["reason"], "no content") for f in run.counts.get("no_content_list", [])]
-        write_table(pd.DataFrame(rows, columns=["origin", "reason", "status"]), args.errors)
+        write_table(pd.DataFrame(rows, columns=["origin", "reason", "status"]), args.errors, excel=args.excel_safe)
     _say(args, run.summary())
     return 0
 
@@ -523,6 +556,9 @@ def cmd_adapt(args: argparse.Namespace) -> int:
     from .writers import check_output_dir
 
     read_meta(base)  # fail before reading the corpus
+    from .themes import load_taxonomy
+
+    load_taxonomy(args.themes)  # likewise
     check_output_dir(Path(args.out), "a model folder")
     run = segment_inputs(args.inputs, _read_options(args), segmenter=args.segmenter, strict=args.strict,
                          progress=_progress_wanted(args))
@@ -628,7 +664,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     if args.errors:
         from .writers import write_table
 
-        write_table(run.failures_frame(), args.errors)
+        write_table(run.failures_frame(), args.errors, excel=args.excel_safe)
     _say(args, run.summary())
     _say(args, summary(sample, args.output))
     if args.label_studio and not args.quiet:

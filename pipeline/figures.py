@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from .charts import ChartData, Series, chart_data, nice_max, pct_tick, theme_colors
-from .i18n import BY, tr
-from .report import ALL
-
-if TYPE_CHECKING:
-    from .publish import ReportRun
+from .i18n import BY, short, tr
+from .report import ALL, ReportRun
 
 #: Families with Chinese glyphs, tried in order (source names and the zh page's labels need them).
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
@@ -30,6 +27,12 @@ CJK_FILES = ("NotoSansCJK*", "NotoSansSC*", "SourceHanSans*", "wqy-microhei*", "
              "uming*", "msyh*", "simhei*", "PingFang*", "Hiragino Sans GB*", "Arial Unicode*")
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts", "/Library/Fonts",
              "/System/Library/Fonts", "C:/Windows/Fonts")
+#: The per-group figure (`by_source.png`) draws at most this many groups, the largest; all of
+#: them are in the tables and on the page.
+MAX_GROUPS_DRAWN = 40
+#: Every text matplotlib draws is plain text: a source named `$x^{$` is not TeX (mathtext
+#: would fail on it, or draw something else than the name).
+PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
 
 
 def find_cjk_font(dirs: tuple[str, ...] = FONT_DIRS) -> str | None:
@@ -85,14 +88,18 @@ def write_figures(run: ReportRun, folder: Path) -> list[str]:
     if cjk is None:
         notes.append("No font with Chinese glyphs was found, so Chinese labels in the PNG figures may show as boxes "
                      "(install e.g. fonts-noto-cjk or fonts-wqy-microhei); the HTML page uses the browser's fonts.")
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, plt.rc_context(PLAIN_TEXT):
         warnings.simplefilter("always")  # missing glyphs are reported once as a note, not per character
         data = chart_data(run)
         _shares_figure(plt, run, data, folder / "theme_shares.png")
         _composition_figure(plt, run, data, folder / "composition.png")
         _changes_figure(plt, run, folder / "changes.png")
-        if run.report.by != "none" and len(run.report.groups) > 2:
+        n_groups = len(run.report.groups) - 1
+        if run.report.by != "none" and n_groups > 1:
             _groups_figure(plt, run, folder / f"by_{run.report.by}.png")
+            if n_groups > MAX_GROUPS_DRAWN:
+                notes.append(f"figures/by_{run.report.by}.png shows the {MAX_GROUPS_DRAWN} largest of the "
+                             f"{n_groups:,} groups; theme_shares.csv and the page have them all.")
     missing = sorted({str(w.message).split(")")[0] + ")" for w in caught if "missing from font" in str(w.message)})
     if missing and cjk is not None:
         notes.append(f"{len(missing)} characters have no glyph in the fonts of the PNG figures (e.g. "
@@ -146,12 +153,12 @@ def _shares_figure(plt: Any, run: ReportRun, data: ChartData, path: Path) -> Non
         ax = fig.add_subplot(grid[i // 2, i % 2])
         _draw_series(ax, data.series[theme], colors[theme], plt)
         _time_axis(ax, data)
-        ax.set_title(run.names[theme])
+        ax.set_title(short(run.names[theme]))
     if data.fallback:
         ax = fig.add_subplot(grid[0, 2])
         _draw_series(ax, data.series[data.fallback], colors[data.fallback], plt)
         _time_axis(ax, data)
-        ax.set_title(tr(ui, "apart", name=run.names[data.fallback]), fontsize=10)
+        ax.set_title(tr(ui, "apart", name=short(run.names[data.fallback])), fontsize=10)
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -177,7 +184,7 @@ def _composition_figure(plt: Any, run: ReportRun, data: ChartData, path: Path) -
     for t in order:
         v = np.array([rep.cell(p, ALL, t).share_corrected for p in data.periods])
         ax.bar(starts, v, width=widths, bottom=bottom, align="edge", color=colors[t], alpha=0.85,
-               label=run.names[t], linewidth=0)
+               label=short(run.names[t]), linewidth=0)
         bottom += v
     _time_axis(ax, data)
     ax.set_ylim(0, 1)
@@ -215,8 +222,8 @@ def _changes_figure(plt: Any, run: ReportRun, path: Path) -> None:
                 ax.text(j, i, f"{grid[i, j]:+.0f}" + ("*" if sig[i, j] else ""), ha="center", va="center",
                         fontsize=7, color="black" if sig[i, j] else "#555555",
                         fontweight="bold" if sig[i, j] else "normal")
-        ax.set_xticks(range(len(rep.labels)), [run.names[t] for t in rep.labels], rotation=20, ha="right")
-        ax.set_yticks(range(len(steps)), [f"{a} → {b}" for a, b in steps])
+        ax.set_xticks(range(len(rep.labels)), [short(run.names[t]) for t in rep.labels], rotation=20, ha="right")
+        ax.set_yticks(range(len(steps)), [f"{short(a)} → {short(b)}" for a, b in steps])
         ax.tick_params(length=0)
     ax.set_title(tr(ui, "fig_changes", unit=_unit(run)), fontsize=10)
     fig.tight_layout()
@@ -227,11 +234,12 @@ def _changes_figure(plt: Any, run: ReportRun, path: Path) -> None:
 def _groups_figure(plt: Any, run: ReportRun, path: Path) -> None:
     rep = run.report
     ui = run.view.ui
-    s = rep.shares[(rep.shares["period"] == ALL) & (rep.shares["source"] != ALL)]
-    groups = rep.groups[1:]
+    groups = rep.groups[1 : MAX_GROUPS_DRAWN + 1]  # the largest groups, in order of size
+    s = rep.shares[(rep.shares["period"] == ALL) & rep.shares["source"].isin(groups)]
     colors = theme_colors(rep.labels)
     tops = {t: nice_max(float(max(s[s["theme"] == t]["ci_high"].max(), s[s["theme"] == t]["share_raw"].max())))
             for t in rep.labels}
+    sizes = s.groupby("source")["n_sentences"].first()
     if run.view.common_scale:
         tops = dict.fromkeys(tops, max(tops.values()))
     fig, axes = plt.subplots(1, len(rep.labels), figsize=(2.6 * len(rep.labels) + 2.5, 0.9 + 0.33 * len(groups)),
@@ -246,11 +254,11 @@ def _groups_figure(plt: Any, run: ReportRun, path: Path) -> None:
                     fmt="none", ecolor=c, elinewidth=1.2, capsize=2)
         ax.scatter(t["share_corrected"][~few], y[~few], color=c, zorder=3, s=22)
         ax.scatter(t["share_corrected"][few], y[few], facecolor="white", edgecolor=c, zorder=3, s=22)
-        ax.set_title(run.names[theme], fontsize=9)
+        ax.set_title(short(run.names[theme]), fontsize=9)
         ax.set_xlim(0, tops[theme])
         ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _, top=tops[theme]: pct_tick(v, top)))
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    axes.flat[0].set_yticks(y, [f"{g} ({int(s[s['source'] == g]['n_sentences'].iloc[0])})" for g in groups])
+    axes.flat[0].set_yticks(y, [f"{short(g)} ({int(sizes[g])})" for g in groups])
     axes.flat[0].invert_yaxis()
     fig.suptitle(tr(ui, "fig_groups", by=BY[ui].get(rep.by, rep.by), units=_unit(run, True)), fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.93))

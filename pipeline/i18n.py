@@ -12,6 +12,16 @@ from pathlib import Path
 
 UIS = ("en", "zh")
 
+#: Names (sources, themes, period labels) longer than this are cut with an ellipsis wherever
+#: they are drawn or shown: the figures, the page and the summary. The tables keep them whole.
+LABEL_CHARS = 80
+
+
+def short(text: object, limit: int = LABEL_CHARS) -> str:
+    """`text` cut to `limit` characters, the last an ellipsis when anything was cut."""
+    s = str(text)
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
 #: Period words per scheme: (singular, plural) in English, one word in Chinese.
 UNITS = {
     "en": {"year": ("year", "years"), "quarter": ("quarter", "quarters"), "month": ("month", "months"),

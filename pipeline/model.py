@@ -21,6 +21,7 @@ import numpy as np
 
 from .config import MODEL_DIR
 from .errors import InputError
+from .model_meta import check_meta
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -269,8 +270,13 @@ def read_meta(path: Path | str | None = None) -> dict[str, Any]:
         raise InputError(f"{meta_path}: missing; a model folder needs its meta.json") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise InputError(f"{meta_path}: unreadable ({e})") from None
+    except RecursionError:
+        raise InputError(f"{meta_path}: unreadable (nested too deeply)") from None
+    except OSError as e:  # a folder, no permission
+        raise InputError(f"{meta_path}: cannot be read ({e.strerror or type(e).__name__})") from None
     if not isinstance(meta, dict):
         raise InputError(f"{meta_path}: not a JSON object")
+    check_meta(meta, meta_path)  # the shapes every command reads, refused in one line
     return meta
 
 

@@ -9,74 +9,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .errors import InputError
-from .report import ALL, Report, ReportOptions, build_report, confusion_counts
+from .i18n import short
+from .report import Report, ReportOptions, build_report, confusion_counts
+from .report import ReportRun as ReportRun  # it lives beside Report; imported from here too
+from .report import ReportView as ReportView
 from .writers import atomic_dir, check_output_dir
 
 #: Columns that mark a table as the output of `classify` rather than statements.
 CLASSIFIED_COLUMNS = ("statement_id", "sentence", "theme", "date")
-
-
-@dataclass(frozen=True)
-class ReportView:
-    """How the report is shown (not what it computes): the page's language, the charts'
-    scales, and the taxonomy that names the model's themes."""
-
-    ui: str = "en"  # en | zh
-    common_scale: bool = False  # one vertical scale for every theme's chart
-    themes_path: str | None = None  # default: data/themes.toml
-
-
-@dataclass
-class ReportRun:
-    """What the report was made from: the accounting behind every figure."""
-
-    report: Report
-    out_dir: Path
-    model_version: str
-    model_meta: dict[str, Any]
-    names: dict[str, str]
-    source_kind: str  # "statements" or "classified"
-    counts: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    view: ReportView = field(default_factory=ReportView)
-
-    def summary(self) -> str:
-        r = self.report
-        c = self.counts
-        head = (f"report: {r.info['n_statements']} statements, {r.info['n_sentences']} sentences, "
-                f"{len(r.periods)} periods ({r.period}) -> {self.out_dir}")
-        lines = [head]
-        if "statements_read" in c:
-            lines.append(f"  statements read: {c['statements_read']}; failed: {c['failed']}; "
-                         f"no content after cleaning: {c['no_content']}; lines removed by cleaning: "
-                         f"{c['removed_total']}")
-        if r.info["n_unplaced"]:
-            lines.append(f"  not placed in a {r.period}: {r.info['n_unplaced']} statements "
-                         f"({r.info['n_unplaced_sentences']} sentences; see unplaced.csv)")
-        few = sorted({p for p in r.shares[(r.shares['too_few']) & (r.shares['source'] == ALL)]['period']})
-        if few:
-            lines.append(f"  periods with too few sentences: {', '.join(few)}")
-        lines += _estimator_lines(r)
-        return "\n".join(lines)
-
-
-def _estimator_lines(r: Report) -> list[str]:
-    """How the shares were corrected, and from which labels (for the run's summary on stderr)."""
-    v = r.info.get("validation")
-    if isinstance(v, dict):
-        rates = ", ".join(f"{k} {w}" for k, w in v["rates"].items())
-        return [f"  {v['description']}", f"  error rates from the labels ({rates}); whole corpus by PPI"]
-    if r.info.get("estimator") == "emq":
-        return ["  corrected by EM on the calibrated probabilities; error rates from training text "
-                "(measure them on yours: `policy-themes sample`, then --validation)"]
-    return []
 
 
 # ---------------------------------------------------------------- inputs
@@ -121,8 +67,10 @@ def _classified_files(inputs: Sequence[str]) -> list[Path] | None:
     return files
 
 
-def read_classified(files: Sequence[Path]) -> pd.DataFrame:
-    """Classification outputs as one table; errors name the file."""
+def read_classified(files: Sequence[Path], model: str | Path | None = None) -> pd.DataFrame:
+    """Classification outputs as one table; errors name the file. Every row must say which
+    model classified it (`model_version`): the correction needs that model's error rates
+    (`model`, the folder the report uses, is named in the error)."""
     frames = []
     for f in files:
         try:
@@ -136,6 +84,7 @@ def read_classified(files: Sequence[Path]) -> pd.DataFrame:
         except Exception as e:
             raise InputError(f"{f}: cannot be read as a classification output ({type(e).__name__}: "
                              f"{str(e).splitlines()[0] if str(e) else ''})") from None
+        _check_model_version(df, f, model)
         frames.append(df)
     df = pd.concat(frames, ignore_index=True)
     for col in ("date", "source", "lang", "statement_id"):
@@ -145,6 +94,21 @@ def read_classified(files: Sequence[Path]) -> pd.DataFrame:
     if "sentence_index" not in df:
         df["sentence_index"] = df.groupby("statement_id").cumcount()
     return df
+
+
+def _check_model_version(df: pd.DataFrame, path: Path, model: str | Path | None) -> None:
+    """A classified table without `model_version` (or a row without one) is refused: which
+    model's error rates would correct it is unknown."""
+    from . import config
+
+    how = (f"classify the statements with `policy-themes classify --model {model or config.MODEL_DIR}` (the model "
+           "the report uses), or give `report` the statements themselves")
+    if "model_version" not in df.columns:
+        raise InputError(f"{path}: has no model_version column, so the model that classified it is unknown; {how}")
+    empty = df["model_version"].isna().to_numpy() | (df["model_version"].astype(str).str.strip() == "").to_numpy()
+    if empty.any():
+        raise InputError(f"{path} row {int(empty.argmax()) + 1}: no model_version, so the model that classified it "
+                         f"is unknown; {how}")
 
 
 # ---------------------------------------------------------------- output folder
@@ -245,7 +209,7 @@ def run_report(
             counts = crun.report_counts()
             kind = "statements"
         else:
-            df = read_classified(classified)
+            df = read_classified(classified, model_path)
             kind = "classified"
         meta = read_meta(model_path)
         labels = [str(x) for x in meta.get("labels", [])]
@@ -260,6 +224,7 @@ def run_report(
         rep = _build(df, labels, meta, opts, label_file, model_path)
         view = view or ReportView()
         names, missing = _theme_names(labels, view)
+        names = {t: short(n) for t, n in names.items()}  # drawn and shown: a taxonomy's name is cut at 80
         run = ReportRun(rep, out, version, meta, names, kind, counts, view=view)
         if missing:
             run.notes.append(missing)

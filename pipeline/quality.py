@@ -14,7 +14,7 @@ import html
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .publish import ReportRun
+    from .report import ReportRun
 
 EN: dict[str, str] = {
     "m_emq": ("<b>Corrected share</b>: the classifier's calibrated probabilities re-weighted for this {unit}'s mix "

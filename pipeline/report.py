@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .config import SEED
+from .dates import is_future
 from .errors import InputError
 from .periods import NAMES as PERIODS
 from .periods import PeriodScheme, scheme
@@ -113,8 +114,13 @@ class Report:
     @property
     def periods(self) -> list[str]:
         """The time periods in time order (`all`, the whole range, is not one)."""
+        cached = self.__dict__.get("_periods")  # asked for once per group: computed once per table
+        if cached is not None and cached[0] is self.shares:
+            return list(cached[1])
         found = [str(p) for p in self.shares["period"].unique() if p != ALL]
-        return self.scheme.order(found) if self.scheme else sorted(found)
+        periods = self.scheme.order(found) if self.scheme else sorted(found)
+        self.__dict__["_periods"] = (self.shares, periods)
+        return list(periods)
 
     def cell(self, period: str, group: str, theme: str) -> Cell:
         """The figure for (period, group, theme); KeyError when that group has no such period."""
@@ -133,9 +139,15 @@ class Report:
         return True
 
     def changes_of(self, group: str) -> list[Change]:
-        names = list(Change.__dataclass_fields__)
-        sub = self.changes[self.changes["source"] == group]
-        return [Change(*r) for r in sub[names].itertuples(index=False, name=None)]
+        cached = self.__dict__.get("_changes")  # one pass over the table, not one per group
+        if cached is None or cached[0] is not self.changes:
+            names = list(Change.__dataclass_fields__)
+            by_group: dict[str, list[Change]] = {}
+            for r in self.changes[names].itertuples(index=False, name=None):
+                by_group.setdefault(str(r[0]), []).append(Change(*r))
+            cached = (self.changes, by_group)
+            self.__dict__["_changes"] = cached
+        return list(cached[1].get(group, []))
 
     @property
     def groups(self) -> list[str]:
@@ -143,6 +155,64 @@ class Report:
         g = self.shares[(self.shares["period"] == ALL) & (self.shares["source"] != ALL)]
         sizes = g.groupby("source")["n_sentences"].first().sort_values(ascending=False, kind="stable")
         return [ALL, *sizes.index.tolist()]
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """How the report is shown (not what it computes): the page's language, the charts'
+    scales, and the taxonomy that names the model's themes."""
+
+    ui: str = "en"  # en | zh
+    common_scale: bool = False  # one vertical scale for every theme's chart
+    themes_path: str | None = None  # default: data/themes.toml
+
+
+@dataclass
+class ReportRun:
+    """What the report was made from: the accounting behind every figure. (Here beside `Report`,
+    so that the page, figures and summary need not import `publish`, which imports them;
+    `pipeline.publish` re-exports it.)"""
+
+    report: Report
+    out_dir: Path
+    model_version: str
+    model_meta: dict[str, Any]
+    names: dict[str, str]
+    source_kind: str  # "statements" or "classified"
+    counts: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    view: ReportView = field(default_factory=ReportView)
+
+    def summary(self) -> str:
+        r = self.report
+        c = self.counts
+        head = (f"report: {r.info['n_statements']} statements, {r.info['n_sentences']} sentences, "
+                f"{len(r.periods)} periods ({r.period}) -> {self.out_dir}")
+        lines = [head]
+        if "statements_read" in c:
+            lines.append(f"  statements read: {c['statements_read']}; failed: {c['failed']}; "
+                         f"no content after cleaning: {c['no_content']}; lines removed by cleaning: "
+                         f"{c['removed_total']}")
+        if r.info["n_unplaced"]:
+            lines.append(f"  not placed in a {r.period}: {r.info['n_unplaced']} statements "
+                         f"({r.info['n_unplaced_sentences']} sentences; see unplaced.csv)")
+        few = sorted({p for p in r.shares[(r.shares['too_few']) & (r.shares['source'] == ALL)]['period']})
+        if few:
+            lines.append(f"  periods with too few sentences: {', '.join(few)}")
+        lines += _estimator_lines(r)
+        return "\n".join(lines)
+
+
+def _estimator_lines(r: Report) -> list[str]:
+    """How the shares were corrected, and from which labels (for the run's summary on stderr)."""
+    v = r.info.get("validation")
+    if isinstance(v, dict):
+        rates = ", ".join(f"{k} {w}" for k, w in v["rates"].items())
+        return [f"  {v['description']}", f"  error rates from the labels ({rates}); whole corpus by PPI"]
+    if r.info.get("estimator") == "emq":
+        return ["  corrected by EM on the calibrated probabilities; error rates from training text "
+                "(measure them on yours: `policy-themes sample`, then --validation)"]
+    return []
 
 
 # ---------------------------------------------------------------- periods (pipeline/periods.py)
@@ -330,7 +400,10 @@ def build_report(
     df["date"] = df["date"].fillna("").astype(str)
     df["source"] = df["source"].fillna("").astype(str).str.strip().replace("", NO_SOURCE)
     df["lang"] = df["lang"].fillna("").astype(str)
-    sch = sch or scheme(choose_period(df["date"]))
+    # Dated after today (a classified table made elsewhere): listed as unplaced, as `classify`
+    # lists such statements as failed, and left out of choosing the period.
+    future = {d for d in df["date"].unique() if d and _after_today(d)}
+    sch = sch or scheme(choose_period(df["date"][~df["date"].isin(future)]))
     period = sch.name
 
     # Periods per statement; a statement whose date is missing or too coarse is listed, not dropped.
@@ -338,7 +411,10 @@ def build_report(
                                                         n=("pred", "size")).reset_index()
     placed, reasons = [], []
     for d in stmt["date"]:
-        p, why = sch.label(d) if d else (None, "no date")
+        if d in future:
+            p, why = None, f"date {d} is after today ({_today()}); a statement cannot come from the future"
+        else:
+            p, why = sch.label(d) if d else (None, "no date")
         placed.append(p)
         reasons.append(why)
     stmt["period"] = placed
@@ -437,6 +513,19 @@ def build_report(
     }
     return Report(shares, changes, per_statement, evidence, unplaced.reset_index(drop=True), list(labels), period,
                   opts.by, info, sch)
+
+
+def _today() -> str:
+    import datetime as dt
+
+    return dt.date.today().isoformat()
+
+
+def _after_today(date: str) -> bool:
+    try:
+        return is_future(date)
+    except ValueError:  # not a date: the period scheme says why it cannot be placed
+        return False
 
 
 def _period_scheme(spec: str | PeriodScheme | None) -> PeriodScheme | None:

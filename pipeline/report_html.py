@@ -13,18 +13,15 @@ import datetime as dt
 import hashlib
 import html
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from .charts import cell_colors, nice_max, svg_panels, theme_colors
-from .i18n import BY, tr
+from .i18n import BY, short, tr
 from .quality import accuracy_html, method_html, top_box_html, your_label
-from .report import ALL
+from .report import ALL, ReportRun
 from .summary import accounting, cautions, headlines, other_line, pct, peaks, single_statement_note, unit_of
-
-if TYPE_CHECKING:
-    from .publish import ReportRun
 
 
 def esc(x: object) -> str:
@@ -53,22 +50,24 @@ class _Keys:
     def payload(self) -> list[dict[str, Any]]:
         rep = self.run.report
         ev = rep.evidence
-        by_key = {k: g for k, g in ev.groupby(["period", "group_value", "theme"], sort=False)}
+        # One pass over the evidence (not a sub-frame per figure): linear in the number of figures.
+        by_key: dict[tuple[str, str, str], list[list[Any]]] = {}
+        user = ev["user_label"] if "user_label" in ev.columns else [""] * len(ev)
+        for period, group, theme, sentence, sid, date, source, confidence, mark in zip(
+                ev["period"], ev["group_value"], ev["theme"], ev["sentence"], ev["statement_id"], ev["date"],
+                ev["source"], ev["confidence"], user, strict=True):
+            conf = float(str(confidence))
+            by_key.setdefault((period, group, theme), []).append(
+                [str(sentence), short(sid), str(date), short(source), None if np.isnan(conf) else round(conf, 3),
+                 your_label(self.run, str(mark or ""))])
         out = []
         for (period, group, theme), _ in sorted(self.ids.items(), key=lambda kv: kv[1]):
             row = rep.cell(period, group, theme)
-            items = []
-            g = by_key.get((period, group, theme))
-            if g is not None:
-                for r in g.itertuples():
-                    conf = float(str(r.confidence))
-                    items.append([str(r.sentence), str(r.statement_id), str(r.date), str(r.source),
-                                  None if np.isnan(conf) else round(conf, 3),
-                                  your_label(self.run, str(getattr(r, "user_label", "") or ""))])
+            items = by_key.get((period, group, theme), [])
             ui = self.run.view.ui
             out.append({
                 "period": tr(ui, "all_periods") if period == ALL else period,
-                "group": tr(ui, "all_sources") if group == ALL else group,
+                "group": tr(ui, "all_sources") if group == ALL else short(group),
                 "theme": self.run.names[theme],
                 "share": tr(ui, "ev_share", share=pct(row.share_corrected), lo=pct(row.ci_low), hi=pct(row.ci_high),
                             raw=pct(row.share_raw)),
@@ -131,7 +130,7 @@ def _svg_groups(run: ReportRun, keys: _Keys) -> str:
     for i, g in enumerate([ALL, *groups]):
         y = top + row_h * i + row_h / 2
         n = rep.cell(ALL, g, rep.labels[0]).n_sentences
-        name = tr(ui, "All_sources") if g == ALL else g
+        name = tr(ui, "All_sources") if g == ALL else short(g)
         parts.append(f'<text class="glabel{" allrow" if g == ALL else ""}" x="{label_w - 8}" y="{y + 4:.1f}">'
                      f'{esc(name)} ({n})</text>')
         for j, theme in enumerate(rep.labels):
@@ -311,7 +310,7 @@ v.hidden=v.getAttribute('data-view')!==sel.value;});});}
 def _view_sections(run: ReportRun, g: str, gi: int, keys: _Keys) -> str:
     """One group's charts and tables (shown one group at a time)."""
     ui = run.view.ui
-    name = tr(ui, "all_sources") if g == ALL else g
+    name = tr(ui, "all_sources") if g == ALL else short(g)
     u = unit_of(run)
     return (
         f'<div class="view" data-view="{gi}"{"" if gi == 0 else " hidden"}>'
@@ -357,7 +356,7 @@ def _method_section(run: ReportRun) -> str:
     notes = "".join(f'<div class="warnbox">{esc(n)}</div>' for n in run.notes)
     unplaced = ""
     if len(rep.unplaced):
-        rows = "".join(f"<tr><th>{esc(r.statement_id)}</th><td>{esc(r.date)}</td><td>{esc(r.source)}</td>"
+        rows = "".join(f"<tr><th>{esc(short(r.statement_id))}</th><td>{esc(r.date)}</td><td>{esc(short(r.source))}</td>"
                        f"<td>{esc(r.n_sentences)}</td><td>{esc(r.reason)}</td></tr>"
                        for r in rep.unplaced.head(200).itertuples())
         unplaced = (f"<h3>{esc(tr(ui, 'h_unplaced'))}</h3><table><thead><tr><th>{esc(tr(ui, 'th_statement'))}</th>"
@@ -393,7 +392,7 @@ def render_html(run: ReportRun) -> str:
     views = [_view_sections(run, g, gi, keys) for gi, g in enumerate(groups)]
     selector = ""
     if len(groups) > 1:
-        opts = "".join(f'<option value="{i}">{esc(tr(ui, "All_sources") if g == ALL else g)}</option>'
+        opts = "".join(f'<option value="{i}">{esc(tr(ui, "All_sources") if g == ALL else short(g))}</option>'
                        for i, g in enumerate(groups))
         selector = (f'<section><label>{esc(tr(ui, "show"))} <select id="view">{opts}</select></label> '
                     f'<span class="note">{esc(tr(ui, "one_at_a_time", by=_by(run)))}</span></section>')

@@ -7,13 +7,10 @@ and a heading with nothing under it is left out.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .i18n import BY, fallback_theme, tr, unit
-from .report import ALL, Cell
-
-if TYPE_CHECKING:
-    from .publish import ReportRun
+from .i18n import BY, fallback_theme, short, tr, unit
+from .report import ALL, Cell, ReportRun
 
 
 def pct(x: float) -> str:
@@ -191,8 +188,8 @@ def by_group_lines(run: ReportRun) -> list[str]:
         cells = sorted((c for g in rep.groups[1:] if not (c := rep.cell(ALL, g, theme)).too_few),
                        key=lambda c: -c.share_corrected)
         if len(cells) >= 2 and cells[0].share_corrected > cells[-1].share_corrected:
-            out.append(tr(ui, "by_line", name=run.names[theme], a=cells[0].source, x=_ci(cells[0]),
-                          b=cells[-1].source, y=_ci(cells[-1])) + ("。" if ui == "zh" else "."))
+            out.append(tr(ui, "by_line", name=run.names[theme], a=short(cells[0].source), x=_ci(cells[0]),
+                          b=short(cells[-1].source), y=_ci(cells[-1])) + ("。" if ui == "zh" else "."))
     return out
 
 

@@ -48,17 +48,23 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
 
 @lru_cache(maxsize=8)
 def _load(path: str) -> Taxonomy:
+    if Path(path).is_dir():
+        raise InputError(f"{path}: is a folder; the theme taxonomy is a file (a .toml such as data/themes.toml)")
     try:
         raw = tomllib.loads(Path(path).read_text("utf-8"))
     except FileNotFoundError:
         raise InputError(f"{path}: theme taxonomy not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: not valid TOML ({e})") from None
+    except OSError as e:  # no permission, a device
+        raise InputError(f"{path}: the theme taxonomy cannot be read ({e.strerror or type(e).__name__})") from None
     entries = raw.get("theme")
     if not isinstance(entries, list) or len(entries) < 2:
         raise InputError(f"{path}: needs at least two [[theme]] tables")
     themes = []
     for i, t in enumerate(entries, start=1):
+        if not isinstance(t, dict):
+            raise InputError(f"{path}: theme {i} is not a [[theme]] table")
         tid = str(t.get("id", "")).strip()
         if not tid or not tid.replace("_", "").isalnum() or not tid.islower():
             raise InputError(f"{path}: theme {i} needs an `id` of lower-case letters, digits or _")
