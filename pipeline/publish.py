@@ -121,10 +121,23 @@ def _read_validation(path: str | Path | None, model_path: str | None) -> Any:
     """The labels file read and checked against the model's themes (None without one)."""
     if path is None:
         return None
+    import hashlib
+
     from .labels import read_labels
     from .model import read_meta
 
-    return read_labels(path, [str(x) for x in read_meta(model_path).get("labels", [])])
+    meta = read_meta(model_path)
+    p = Path(path)
+    if p.is_file():
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        added = meta.get("added_labels")
+        files = added.get("files") if isinstance(added, dict) else None
+        files = files if isinstance(files, list) else []
+        trained = [f for f in files if isinstance(f, dict) and f.get("sha256") == digest]
+        if trained:
+            raise InputError(f"{path}: the model was trained on these labels (train --add); error rates measured "
+                             "on them would flatter it: validate with another sample (sample --seed N)")
+    return read_labels(path, [str(x) for x in meta.get("labels", [])])
 
 
 def _build(df: pd.DataFrame, labels: list[str], meta: dict[str, Any], opts: ReportOptions, label_file: Any,

@@ -123,3 +123,21 @@ def test_adapt_bad_input(cli, trained: Path, tmp_path: Path) -> None:  # type: i
     assert r.code == 2 and "no model there" in r.err
     r = cli("adapt", tmp_path, "--model", trained, "--out", tmp_path / "m")
     assert r.code == 2 and "inside the input" in r.err
+
+
+def test_validation_with_the_labels_trained_on_is_refused(cli, trained: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Error rates measured on sentences the model was trained on (train --add) would flatter it."""
+    import shutil
+
+    from pipeline.model import sha256_file
+
+    labels = tmp_path / "labels.csv"
+    labels.write_text("text,label\nWe will expand effective investment.,investment\n")
+    model = tmp_path / "m"
+    shutil.copytree(trained, model)
+    meta = json.loads((model / "meta.json").read_text())
+    meta["added_labels"] = {"files": [{"file": str(labels), "sha256": sha256_file(labels)}], "n": 1, "weight": 1.0}
+    (model / "meta.json").write_text(json.dumps(meta))
+    r = cli("report", ROOT / "data" / "statements" / "en", "--model", model, "-o", tmp_path / "rep",
+            "--validation", labels)
+    assert r.code == 2 and "trained on these labels" in r.err and not (tmp_path / "rep").exists()
