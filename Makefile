@@ -11,7 +11,7 @@ STATEMENTS := $(shell find data/statements -type f 2>/dev/null)
 SENTENCES := build/sentences.parquet
 MODEL := models/theme-classifier/model.joblib
 LABELED := $(wildcard data/labeled/*.csv data/labeled/*.jsonl) data/themes.toml
-TRAIN_CODE := $(addprefix pipeline/,train.py features.py scorer.py model.py calibration.py themes.py config.py readers.py)
+TRAIN_CODE := $(addprefix pipeline/,train.py features.py scorer.py script.py model.py model_meta.py calibration.py themes.py config.py readers.py)
 REPORT := reports/index.html
 BROWSER := $(VENV)/.browser-stamp
 
