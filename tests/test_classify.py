@@ -58,15 +58,23 @@ def test_options_top_k_confidence_and_sentences(trained: Path, tmp_path: Path) -
     gold = tmp_path / "gold.csv"
     gold.write_text("text,label,date\nWe will expand effective investment.,investment,2020\n"
                     "促进汽车消费。,consumption,2021\nThe weather was mild and the talks went on.,other,2022\n")
-    p = _run("classify", gold, "--sentences", "--top-k", "3", "--min-confidence", "0.99", "--model", trained,
+    first = _run("classify", gold, "--sentences", "--model", trained, "-o", tmp_path / "plain.csv")
+    assert first.returncode == 0, first.stderr
+    plain = pd.read_csv(tmp_path / "plain.csv")
+    # A threshold between the sentences' confidences, whatever the model's calibration: the least
+    # confident sentence falls below it, the most confident does not.
+    threshold = float(sorted(plain["confidence"])[1])
+    assert plain["confidence"].min() < threshold <= plain["confidence"].max()
+    p = _run("classify", gold, "--sentences", "--top-k", "3", "--min-confidence", repr(threshold), "--model", trained,
              "-o", tmp_path / "o.csv")
     assert p.returncode == 0, p.stderr
     df = pd.read_csv(tmp_path / "o.csv")
     assert len(df) == 3 and df["sentence"].tolist()[1] == "促进汽车消费。"
     assert {"theme_2", "confidence_2", "theme_3", "confidence_3"} <= set(df.columns)
     assert (df["confidence"] >= df["confidence_2"]).all() and (df["confidence_2"] >= df["confidence_3"]).all()
-    low = df["confidence"] < 0.99
+    low = df["confidence"] < threshold
     assert (df.loc[low, "theme"] == "uncertain").all() and low.any()
+    assert (df.loc[~low, "theme"] == plain.loc[~low, "theme"]).all() and (~low).any()
     assert "sentences classified: 3" in p.stderr
 
 

@@ -176,13 +176,16 @@ def test_other_pipeline_shapes_are_refused_at_export(tmp_path: Path) -> None:
     assert not (tmp_path / "m").exists()
 
 
-def test_saved_scorer_equals_its_pipeline(tmp_path: Path) -> None:
+def test_saved_scorer_equals_its_pipeline(trained: Path, tmp_path: Path) -> None:
     """A small model through save and load: the plain-data scorer gives the Pipeline's numbers."""
+    import json
+
     from pipeline.train import build_pipeline
 
     df = read_labeled(labeled_files(config.LABELED_DIR), load_taxonomy()).iloc[::5]
     pipe = build_pipeline(C=4.0).fit(df["text"], df["label"])
-    save_model(pipe, {"labels": load_taxonomy().ids, "version": "t"}, tmp_path / "m", "card", TRICKY[:4])
+    meta = {**json.loads((trained / "meta.json").read_text()), "version": "t"}  # a meta.json of the real shape
+    save_model(pipe, meta, tmp_path / "m", "card", TRICKY[:4])
     model = load_model(tmp_path / "m")
     texts = df["text"].tolist()[:60] + TRICKY
     assert np.allclose(model.predict_proba(texts), _reference_proba(pipe, model.labels, texts), rtol=0, atol=1e-12)
