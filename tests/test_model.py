@@ -113,39 +113,53 @@ def test_changed_scorer_file_refused(trained: Path, tmp_path: Path, name: str) -
         load_model(copy)
 
 
+def _doctored(trained: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the model folder to tamper with, and the file whose existence proves code ran."""
+    copy = tmp_path / "m"
+    shutil.copytree(trained, copy)
+    return copy, tmp_path / "ran"
+
+
+class _Boom:
+    """A pickle that creates a file when it is loaded."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (Path.touch, (self.marker,))
+
+
+def _edit_npz(copy: Path, name: str, value: np.ndarray, *, compressed: bool = True) -> None:
+    """Replace one array of scorer.npz and recompute its sha256, as an attacker would."""
+    with np.load(copy / "scorer.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays[name] = value
+    (np.savez_compressed if compressed else np.savez)(copy / "scorer.npz", **arrays)
+    _resum(copy, "scorer.npz")
+
+
+def _resum(copy: Path, name: str) -> None:
+    meta = json.loads((copy / "meta.json").read_text())
+    meta["sha256"][name] = sha256_file(copy / name)
+    (copy / "meta.json").write_text(json.dumps(meta))
+
+
 def test_scorer_that_misses_its_probes_refused(trained: Path, tmp_path: Path) -> None:
     """Weights changed and the checksum recomputed (a doctored or mis-exported model): the
     probe sentences no longer get their recorded probabilities, so the model is refused."""
-    copy = tmp_path / "m"
-    shutil.copytree(trained, copy)
+    copy, _ = _doctored(trained, tmp_path)
     with np.load(copy / "scorer.npz") as npz:
-        arrays = {k: npz[k] for k in npz.files}
-    arrays["intercept"] = arrays["intercept"] + np.arange(len(arrays["intercept"]))
-    np.savez_compressed(copy / "scorer.npz", **arrays)
-    meta = json.loads((copy / "meta.json").read_text())
-    meta["sha256"]["scorer.npz"] = sha256_file(copy / "scorer.npz")
-    (copy / "meta.json").write_text(json.dumps(meta))
+        intercept = npz["intercept"]
+    _edit_npz(copy, "intercept", intercept + np.arange(len(intercept)))
     with pytest.raises(InputError, match="does not reproduce its probe sentences"):
         load_model(copy)
 
 
 def test_pickled_arrays_refused(trained: Path, tmp_path: Path) -> None:
     """An object array in scorer.npz would be a pickle: refused (allow_pickle=False), nothing run."""
-    copy = tmp_path / "m"
-    shutil.copytree(trained, copy)
-    marker = tmp_path / "ran"
-
-    class Boom:
-        def __reduce__(self):  # type: ignore[no-untyped-def]
-            return (Path.touch, (marker,))
-
-    with np.load(copy / "scorer.npz") as npz:
-        arrays = {k: npz[k] for k in npz.files}
-    arrays["intercept"] = np.array([Boom()], dtype=object)
-    np.savez(copy / "scorer.npz", **arrays)
-    meta = json.loads((copy / "meta.json").read_text())
-    meta["sha256"]["scorer.npz"] = sha256_file(copy / "scorer.npz")
-    (copy / "meta.json").write_text(json.dumps(meta))
+    copy, marker = _doctored(trained, tmp_path)
+    _edit_npz(copy, "intercept", np.array([_Boom(marker)], dtype=object), compressed=False)
     with pytest.raises(InputError, match="not a valid model"):
         load_model(copy)
     assert not marker.exists()
@@ -153,18 +167,9 @@ def test_pickled_arrays_refused(trained: Path, tmp_path: Path) -> None:
 
 def test_scoring_never_reads_the_pickle(trained: Path, tmp_path: Path) -> None:
     """A code-running model.joblib with its checksum recomputed: scoring does not open it."""
-    copy = tmp_path / "m"
-    shutil.copytree(trained, copy)
-    marker = tmp_path / "ran"
-
-    class Boom:
-        def __reduce__(self):  # type: ignore[no-untyped-def]
-            return (Path.touch, (marker,))
-
-    (copy / "model.joblib").write_bytes(pickle.dumps(Boom()))
-    meta = json.loads((copy / "meta.json").read_text())
-    meta["sha256"]["model.joblib"] = sha256_file(copy / "model.joblib")
-    (copy / "meta.json").write_text(json.dumps(meta))
+    copy, marker = _doctored(trained, tmp_path)
+    (copy / "model.joblib").write_bytes(pickle.dumps(_Boom(marker)))
+    _resum(copy, "model.joblib")
     model = load_model(copy)
     assert model.predict_sentences(["We will expand effective investment."])["theme"].iloc[0] == "investment"
     assert not marker.exists()
